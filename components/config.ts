@@ -1,0 +1,293 @@
+/**
+ * Typed stack config: every `helios:*` key is declared, parsed and validated here, once.
+ * index.ts calls `loadHeliosConfig()`; components receive the typed result and never read
+ * pulumi.Config themselves. A bad value throws before any resource is registered, naming
+ * the key, the bad value and what is allowed. Unknown `helios:*` keys are errors too.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { isOfflinePlan } from "./diagnostics";
+import { TIER_NAMES, TierName } from "./tiers";
+
+export const STORAGE_TOPOLOGIES = ["single-dc-minio", "multi-dc-minio", "cloud-s3", "hybrid"] as const;
+export type StorageTopology = (typeof STORAGE_TOPOLOGIES)[number];
+export const ROLES = ["primary", "secondary"] as const;
+export type Role = (typeof ROLES)[number];
+
+const dnsLabel = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/, "must be a DNS label: lowercase letters, digits and '-', at most 32 characters");
+
+const cidr = z.string().refine(isCidr, { message: "must be an IPv4 or IPv6 CIDR such as 10.0.0.0/8" });
+const duration = z.string().regex(/^[0-9]+(s|m|h|d|w|y)$/, "must be a duration such as 14d, 12h or 30m");
+const url = z.string().url("must be an absolute URL such as https://netbox.example.net");
+
+/** Where the email receiver of Alertmanager sends (the password is the secret helios:smtpPassword). */
+const emailSchema = z
+  .object({
+    to: z.string().email(),
+    from: z.string().email(),
+    smarthost: z.string().regex(/^[^:\s]+:[0-9]+$/, "must be host:port"),
+    username: z.string().optional(),
+  })
+  .strict();
+
+const oidcSchema = z
+  .object({
+    issuerUrl: url,
+    clientId: z.string().min(1),
+    /** IdP group claims mapped to Grafana roles (helios-viewer/engineer/admin by default). */
+    groupsClaim: z.string().default("groups"),
+  })
+  .strict();
+
+const retentionSchema = z
+  .object({ raw: duration.default("14d"), downsampled5m: duration.default("30d"), downsampled1h: duration.default("90d") })
+  .strict();
+
+const objectStorageSchema = z
+  .object({
+    /** Bucket Thanos writes blocks to; defaults to helios-metrics-<datacenter>. */
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be a valid S3 bucket name").optional(),
+    /** AWS region for cloud-s3 and the cold tier of hybrid. */
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-[0-9]$/, "must be an AWS region such as eu-west-1").optional(),
+    /** External S3-compatible endpoint peers use to reach this DC's MinIO (multi-dc-minio). */
+    publicEndpoint: url.optional(),
+  })
+  .strict();
+
+const externalSecretsSchema = z
+  .object({
+    /** Name of the (Cluster)SecretStore the ExternalSecrets read from. */
+    storeName: z.string().min(1),
+    storeKind: z.enum(["SecretStore", "ClusterSecretStore"]).default("ClusterSecretStore"),
+  })
+  .strict();
+
+/** Declaration of one plain (non-secret) key. */
+interface PlainKey<T extends z.ZodTypeAny> {
+  schema: T;
+  /** Structured keys (objects, lists) arrive from Pulumi as JSON text. */
+  json?: boolean;
+  doc: string;
+}
+
+function key<T extends z.ZodTypeAny>(schema: T, doc: string, json = false): PlainKey<T> {
+  return { schema, doc, json };
+}
+
+/** Every plain key the program reads. The README's config table is written from these docs. */
+export const PLAIN_KEYS = {
+  datacenter: key(dnsLabel, "Datacenter name; the `datacenter` external label and part of resource names."),
+  region: key(dnsLabel, "Region this datacenter belongs to (taxonomy label `region`)."),
+  role: key(z.enum(ROLES), "primary runs the singleton Thanos compactor and the global query; secondary does not."),
+  tier: key(z.enum(TIER_NAMES), "Scale tier: small | medium | large | xl (components/tiers.ts)."),
+  storageTopology: key(z.enum(STORAGE_TOPOLOGIES), "Object storage for Thanos: single-dc-minio | multi-dc-minio | cloud-s3 | hybrid."),
+  peers: key(z.array(dnsLabel).default([]), "Stack names of the other datacenters to federate with.", true),
+  peerStackPrefix: key(
+    z.string().regex(/^[^/\s]+\/[^/\s]+$/, "must be <organization>/<project>").optional(),
+    "Prefix of peer stack references, <organization>/<project>; defaults to this stack's own.",
+  ),
+  managementCidrs: key(z.array(cidr).min(1, "needs at least one CIDR"), "Device management networks collection may reach (gNMI, SNMP, probes).", true),
+  kubeconfig: key(z.string().min(1).optional(), "Path or contents of the kubeconfig for this DC's cluster; defaults to the ambient KUBECONFIG."),
+  kubeContext: key(z.string().min(1).optional(), "kubeconfig context of this DC's cluster."),
+  imageRegistry: key(z.string().regex(/^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)*$/, "must be a registry path such as ghcr.io/acme").default("ghcr.io/helios-observability"), "Registry of the Helios service images."),
+  imageTag: key(z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "must be a valid image tag").default("0.1.0"), "Tag of the Helios service images."),
+  netboxUrl: key(url, "NetBox base URL the target generator and flow enricher read."),
+  alertEmail: key(emailSchema.optional(), "Email receiver for info alerts: {to, from, smarthost, username}.", true),
+  oidc: key(oidcSchema.optional(), "Grafana OIDC login: {issuerUrl, clientId, groupsClaim}; client secret is helios:oidcClientSecret.", true),
+  thanosRetention: key(retentionSchema.default({}), "Thanos compactor retention per resolution: {raw, downsampled5m, downsampled1h}.", true),
+  objectStorage: key(objectStorageSchema.default({}), "Object storage details: {bucket, region, publicEndpoint}.", true),
+  externalSecrets: key(externalSecretsSchema.optional(), "Take secrets from External Secrets instead of Pulumi secret config: {storeName, storeKind}.", true),
+} as const;
+
+/** Secret keys: set with `pulumi config set --secret`, never plain. Value is the doc. */
+export const SECRET_KEYS = {
+  netboxToken: "NetBox API token (`Token <40 hex>` v1 or `nbt_…` v2).",
+  pagerdutyRoutingKey: "PagerDuty Events v2 routing key for critical alerts.",
+  slackWebhookUrl: "Slack incoming webhook URL for warning alerts.",
+  smtpPassword: "SMTP password for the email receiver.",
+  oidcClientSecret: "OIDC client secret for Grafana login.",
+  grafanaAdminPassword: "Grafana admin password.",
+  s3AccessKey: "Access key Thanos uses for object storage (cloud-s3 / hybrid cold tier, or a pre-made MinIO user).",
+  s3SecretKey: "Secret key matching helios:s3AccessKey.",
+  minioRootPassword: "Root password of this DC's MinIO (MinIO topologies).",
+  maxmindLicenseKey: "MaxMind license key for GeoIP database updates.",
+} as const;
+export type SecretKey = keyof typeof SECRET_KEYS;
+
+type PlainConfig = { [K in keyof typeof PLAIN_KEYS]: z.output<(typeof PLAIN_KEYS)[K]["schema"]> };
+
+/** A secret input: a Pulumi secret output, or absent. */
+export type SecretValue = pulumi.Output<string> | undefined;
+
+export interface HeliosConfig extends PlainConfig {
+  tier: TierName;
+  /** The Pulumi stack name (e.g. dc-a). */
+  stack: string;
+  /** Secret inputs by key; absent ones are undefined (or plan placeholders, see `planMode`). */
+  secrets: Record<SecretKey, SecretValue>;
+  /** True under the offline plan: absent secrets became placeholders instead of errors. */
+  planMode: boolean;
+}
+
+/** Thrown for any invalid stack config; the message is meant for the person running `pulumi up`. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+/** Marks an absent secret in the offline plan; never a usable value. */
+export function planPlaceholder(k: SecretKey): string {
+  return `PLAN-PLACEHOLDER(helios:${k})`;
+}
+
+export interface RawConfigInput {
+  /** Full config map as Pulumi hands it over: "helios:tier" -> "medium", objects as JSON text. */
+  values: Record<string, string>;
+  /** Keys Pulumi marked secret. */
+  secretKeys: ReadonlySet<string>;
+  stack: string;
+  planMode: boolean;
+}
+
+const NS = "helios:";
+
+/** Parses and validates the raw config map. Pure; throws ConfigError listing every problem. */
+export function parseHeliosConfig(input: RawConfigInput): HeliosConfig {
+  const problems: string[] = [];
+  const plainNames = Object.keys(PLAIN_KEYS);
+  const secretNames = Object.keys(SECRET_KEYS);
+
+  for (const fullKey of Object.keys(input.values).sort()) {
+    if (!fullKey.startsWith(NS)) continue;
+    const k = fullKey.slice(NS.length);
+    if (!plainNames.includes(k) && !secretNames.includes(k)) {
+      const hint = closest(k, [...plainNames, ...secretNames]);
+      problems.push(`${fullKey}: unknown key${hint ? ` (did you mean helios:${hint}?)` : ""}; allowed keys: ${[...plainNames, ...secretNames].map((n) => NS + n).join(", ")}`);
+    }
+  }
+
+  const parsed: Record<string, unknown> = {};
+  for (const [k, decl] of Object.entries(PLAIN_KEYS) as [string, PlainKey<z.ZodTypeAny>][]) {
+    const fullKey = NS + k;
+    const raw = input.values[fullKey];
+    let value: unknown = raw;
+    if (raw !== undefined && decl.json) {
+      try {
+        value = JSON.parse(raw);
+      } catch {
+        problems.push(`${fullKey}: value ${JSON.stringify(raw)} is not a structured value; set it as a YAML list/map in Pulumi.${input.stack}.yaml`);
+        continue;
+      }
+    }
+    const result = decl.schema.safeParse(value);
+    if (result.success) {
+      parsed[k] = result.data;
+    } else {
+      problems.push(...result.error.issues.map((issue) => describeIssue(fullKey, value, issue)));
+    }
+  }
+
+  const secrets = {} as Record<SecretKey, SecretValue>;
+  for (const k of secretNames as SecretKey[]) {
+    const fullKey = NS + k;
+    const raw = input.values[fullKey];
+    if (raw === undefined) {
+      secrets[k] = input.planMode ? pulumi.secret(planPlaceholder(k)) : undefined;
+    } else if (!input.secretKeys.has(fullKey)) {
+      problems.push(`${fullKey}: is a secret and must not be plain config; set it with \`pulumi config set --secret ${fullKey} <value>\``);
+    } else {
+      secrets[k] = pulumi.secret(raw);
+    }
+  }
+
+  if (parsed.datacenter !== undefined && Array.isArray(parsed.peers)) {
+    if ((parsed.peers as string[]).includes(input.stack)) {
+      problems.push(`helios:peers: lists this stack itself (${input.stack}); peers are the other datacenters`);
+    }
+    const dupes = (parsed.peers as string[]).filter((p, i, all) => all.indexOf(p) !== i);
+    if (dupes.length) problems.push(`helios:peers: lists ${dupes.join(", ")} more than once`);
+  }
+  if (parsed.storageTopology === "multi-dc-minio" && Array.isArray(parsed.peers) && parsed.peers.length === 0) {
+    problems.push(`helios:peers: storageTopology multi-dc-minio replicates between datacenters and needs at least one peer`);
+  }
+
+  if (problems.length) {
+    throw new ConfigError(`invalid Helios stack config for stack "${input.stack}":\n  - ${problems.join("\n  - ")}`);
+  }
+  return { ...(parsed as PlainConfig), stack: input.stack, secrets, planMode: input.planMode };
+}
+
+/** Reads the running Pulumi program's config and validates it. */
+export function loadHeliosConfig(): HeliosConfig {
+  const values = pulumi.runtime.allConfig();
+  const secretKeys = new Set(Object.keys(values).filter((k) => isConfigSecret(k)));
+  return parseHeliosConfig({
+    values,
+    secretKeys,
+    stack: pulumi.getStack(),
+    planMode: isOfflinePlan(),
+  });
+}
+
+function isConfigSecret(k: string): boolean {
+  // Exported by the runtime but not in its typings.
+  const fn = (pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean }).isConfigSecret;
+  return fn ? fn(k) : false;
+}
+
+function describeIssue(fullKey: string, value: unknown, issue: z.ZodIssue): string {
+  const where = issue.path.length ? `${fullKey}.${issue.path.join(".")}` : fullKey;
+  const bad = issue.path.reduce<unknown>((v, p) => (v && typeof v === "object" ? (v as Record<string, unknown>)[p as string] : undefined), value);
+  if (issue.code === "invalid_enum_value") {
+    return `${where}: invalid value ${JSON.stringify(bad)}; allowed: ${issue.options.join(", ")}`;
+  }
+  if (issue.code === "invalid_type" && issue.received === "undefined") {
+    return `${where}: is required`;
+  }
+  if (issue.code === "unrecognized_keys") {
+    return `${where}: unknown field(s) ${issue.keys.join(", ")}`;
+  }
+  return `${where}: invalid value ${JSON.stringify(bad)}: ${issue.message}`;
+}
+
+function closest(word: string, candidates: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const d = levenshtein(word.toLowerCase(), c.toLowerCase());
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = c;
+    }
+  }
+  return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function levenshtein(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length];
+}
+
+function isCidr(value: string): boolean {
+  const [addr, bits, ...rest] = value.split("/");
+  if (rest.length || bits === undefined || !/^[0-9]{1,3}$/.test(bits)) return false;
+  const n = Number(bits);
+  if (/^[0-9.]+$/.test(addr)) {
+    const parts = addr.split(".");
+    return parts.length === 4 && parts.every((p) => /^[0-9]{1,3}$/.test(p) && Number(p) <= 255) && n <= 32;
+  }
+  return /^[0-9a-fA-F:]+$/.test(addr) && addr.includes(":") && n <= 128;
+}

@@ -1,0 +1,19 @@
+/**
+ * The label taxonomy every metric, target and flow carries (FR-018). Collection scrapes,
+ * generated targets, alert routing and dashboards import it from here.
+ */
+export const TAXONOMY_LABELS = ["device", "site", "region", "vendor", "platform", "role", "tier"] as const;
+export type TaxonomyLabel = (typeof TAXONOMY_LABELS)[number];
+
+/** External labels every Prometheus/Thanos component adds; Thanos deduplicates on the replica labels. */
+export const EXTERNAL_LABELS = { cluster: "cluster", datacenter: "datacenter" } as const;
+export const REPLICA_LABELS = ["prometheus_replica", "rule_replica"] as const;
+
+/** Recommended Kubernetes labels on everything Helios creates directly. */
+export function commonLabels(component: string, partOf = "helios"): Record<string, string> {
+  return {
+    "app.kubernetes.io/name": component,
+    "app.kubernetes.io/part-of": partOf,
+    "app.kubernetes.io/managed-by": "pulumi",
+  };
+}

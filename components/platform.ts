@@ -1,0 +1,42 @@
+/**
+ * The Helios platform for one datacenter: composes every layer. Each layer is its own
+ * ComponentResource module; this file only wires them together.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { HeliosConfig } from "./config";
+import { Namespaces } from "./namespaces";
+import { NetworkBaseline } from "./network-baseline";
+import { PeerStacks } from "./peers";
+import { TierSpec, tierSpec } from "./tiers";
+
+export interface HeliosPlatformArgs {
+  /** The validated stack config. */
+  config: HeliosConfig;
+}
+
+export class HeliosPlatform extends pulumi.ComponentResource {
+  public readonly tier: TierSpec;
+  public readonly namespaces: Namespaces;
+  public readonly network: NetworkBaseline;
+  public readonly peers: PeerStacks;
+
+  constructor(name: string, args: HeliosPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("helios:platform:Platform", name, {}, opts);
+    const { config } = args;
+    this.tier = tierSpec(config.tier);
+
+    this.namespaces = new Namespaces("namespaces", { datacenter: config.datacenter }, { parent: this });
+    this.network = new NetworkBaseline(
+      "network",
+      { managementCidrs: config.managementCidrs, namespaces: this.namespaces.namespaces },
+      { parent: this },
+    );
+    this.peers = new PeerStacks(
+      "peers",
+      { peers: config.peers, stackPrefix: config.peerStackPrefix ?? `${pulumi.getOrganization()}/${pulumi.getProject()}` },
+      { parent: this },
+    );
+
+    this.registerOutputs({ tier: this.tier.name });
+  }
+}

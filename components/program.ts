@@ -1,0 +1,35 @@
+/**
+ * The whole Helios program for one stack: read config once, make this DC's Kubernetes
+ * provider, build the platform, return the stack outputs. index.ts exports the result;
+ * the offline plan (scripts/lib/synthesize.ts) calls the same function under mocks.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { loadHeliosConfig } from "./config";
+import { NAMESPACES, NAMESPACE_KEYS } from "./namespaces";
+import { HeliosPlatform } from "./platform";
+
+export function heliosProgram(): Record<string, unknown> {
+  const config = loadHeliosConfig();
+
+  // One explicit provider per stack; never the ambient default (DESIGN.md, Conventions).
+  const provider = new k8s.Provider(`k8s-${config.datacenter}`, {
+    kubeconfig: config.kubeconfig,
+    context: config.kubeContext,
+    enableServerSideApply: true,
+  });
+
+  const platform = new HeliosPlatform("helios", { config }, { providers: { kubernetes: provider } });
+
+  return {
+    datacenter: config.datacenter,
+    region: config.region,
+    role: config.role,
+    tier: config.tier,
+    storageTopology: config.storageTopology,
+    namespaces: Object.fromEntries(NAMESPACE_KEYS.map((k) => [k, NAMESPACES[k].name])),
+    peers: pulumi
+      .all(platform.peers.peers.map((p) => p.deployed))
+      .apply((d) => Object.fromEntries(platform.peers.peers.map((p, i) => [p.stack, d[i] ? "deployed" : "not-deployed"]))),
+  };
+}

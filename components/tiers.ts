@@ -1,0 +1,154 @@
+/**
+ * Scale tiers: the one table every component reads its sizes from.
+ *
+ * Device ranges and flow rates come from the spec (50 → 8,000+ devices, 5K → 5M FPS;
+ * SC-003: Large sustains 500,000 FPS). Replica counts for the flow path are derived from
+ * the per-process rates measured by `npm run bench` (see README, "Sizing"); change them
+ * here and nowhere else.
+ */
+
+export const TIER_NAMES = ["small", "medium", "large", "xl"] as const;
+export type TierName = (typeof TIER_NAMES)[number];
+
+/** Kubernetes resource requests and limits for one container. */
+export interface Resources {
+  requests: { cpu: string; memory: string };
+  limits: { cpu: string; memory: string };
+}
+
+/** Horizontal Pod Autoscaler bounds. */
+export interface HpaRange {
+  min: number;
+  max: number;
+  /** Target average CPU utilisation in percent. */
+  targetCpuPercent: number;
+}
+
+export interface TierSpec {
+  name: TierName;
+  /** Network devices this tier is sized for; `max` undefined means open-ended. */
+  devices: { min: number; max?: number };
+  /** Sustained flow rate (flows per second) the flow path is sized for. */
+  flowsPerSecond: number;
+  prometheus: { shards: number; replicasPerShard: number; resources: Resources; storage: string; localRetention: string };
+  thanos: {
+    query: { replicas: number; resources: Resources };
+    storeGateway: { replicas: number; resources: Resources; indexCacheSize: string; chunkCacheSize: string; storage: string };
+    compactor: { resources: Resources; storage: string };
+    ruler: { replicas: number; resources: Resources };
+  };
+  minio: { servers: number; drivesPerServer: number; driveSize: string; resources: Resources };
+  gnmic: { hpa: HpaRange; resources: Resources };
+  snmpExporter: { replicas: number; resources: Resources };
+  blackboxExporter: { replicas: number; resources: Resources };
+  goflow2: { hpa: HpaRange; resources: Resources };
+  flowEnricher: { hpa: HpaRange; resources: Resources };
+  kafka: {
+    brokers: number;
+    controllers: number;
+    rawPartitions: number;
+    enrichedPartitions: number;
+    replicationFactor: number;
+    /** Hours raw/enriched flow topics keep data; bounds the replay window after a ClickHouse outage. */
+    retentionHours: number;
+    storage: string;
+    resources: Resources;
+  };
+  clickhouse: { shards: number; replicas: number; storage: string; resources: Resources; keeperReplicas: number };
+  grafana: { replicas: number; resources: Resources };
+}
+
+function res(reqCpu: string, reqMem: string, limCpu: string, limMem: string): Resources {
+  return { requests: { cpu: reqCpu, memory: reqMem }, limits: { cpu: limCpu, memory: limMem } };
+}
+
+export const TIERS: Readonly<Record<TierName, TierSpec>> = {
+  small: {
+    name: "small",
+    devices: { min: 50, max: 200 },
+    flowsPerSecond: 5_000,
+    prometheus: { shards: 1, replicasPerShard: 2, resources: res("500m", "2Gi", "2", "4Gi"), storage: "50Gi", localRetention: "6h" },
+    thanos: {
+      query: { replicas: 2, resources: res("250m", "512Mi", "1", "1Gi") },
+      storeGateway: { replicas: 1, resources: res("250m", "1Gi", "1", "2Gi"), indexCacheSize: "256MB", chunkCacheSize: "512MB", storage: "20Gi" },
+      compactor: { resources: res("250m", "1Gi", "1", "2Gi"), storage: "50Gi" },
+      ruler: { replicas: 1, resources: res("100m", "256Mi", "500m", "512Mi") },
+    },
+    minio: { servers: 1, drivesPerServer: 4, driveSize: "100Gi", resources: res("250m", "1Gi", "1", "2Gi") },
+    gnmic: { hpa: { min: 1, max: 2, targetCpuPercent: 70 }, resources: res("250m", "256Mi", "1", "512Mi") },
+    snmpExporter: { replicas: 1, resources: res("100m", "128Mi", "500m", "256Mi") },
+    blackboxExporter: { replicas: 1, resources: res("50m", "64Mi", "250m", "128Mi") },
+    goflow2: { hpa: { min: 1, max: 2, targetCpuPercent: 70 }, resources: res("250m", "256Mi", "1", "512Mi") },
+    flowEnricher: { hpa: { min: 1, max: 2, targetCpuPercent: 70 }, resources: res("500m", "512Mi", "1", "1Gi") },
+    kafka: { brokers: 1, controllers: 1, rawPartitions: 6, enrichedPartitions: 6, replicationFactor: 1, retentionHours: 24, storage: "100Gi", resources: res("500m", "2Gi", "2", "4Gi") },
+    clickhouse: { shards: 1, replicas: 1, storage: "200Gi", resources: res("1", "4Gi", "2", "8Gi"), keeperReplicas: 1 },
+    grafana: { replicas: 1, resources: res("100m", "256Mi", "500m", "512Mi") },
+  },
+  medium: {
+    name: "medium",
+    devices: { min: 200, max: 500 },
+    flowsPerSecond: 50_000,
+    prometheus: { shards: 2, replicasPerShard: 2, resources: res("1", "4Gi", "2", "8Gi"), storage: "100Gi", localRetention: "6h" },
+    thanos: {
+      query: { replicas: 2, resources: res("500m", "1Gi", "2", "2Gi") },
+      storeGateway: { replicas: 2, resources: res("500m", "2Gi", "2", "4Gi"), indexCacheSize: "1GB", chunkCacheSize: "2GB", storage: "50Gi" },
+      compactor: { resources: res("500m", "2Gi", "2", "4Gi"), storage: "100Gi" },
+      ruler: { replicas: 2, resources: res("250m", "512Mi", "1", "1Gi") },
+    },
+    minio: { servers: 4, drivesPerServer: 4, driveSize: "250Gi", resources: res("500m", "2Gi", "2", "4Gi") },
+    gnmic: { hpa: { min: 2, max: 4, targetCpuPercent: 70 }, resources: res("500m", "512Mi", "2", "1Gi") },
+    snmpExporter: { replicas: 2, resources: res("200m", "256Mi", "1", "512Mi") },
+    blackboxExporter: { replicas: 2, resources: res("100m", "128Mi", "500m", "256Mi") },
+    goflow2: { hpa: { min: 2, max: 4, targetCpuPercent: 70 }, resources: res("500m", "512Mi", "2", "1Gi") },
+    flowEnricher: { hpa: { min: 2, max: 4, targetCpuPercent: 70 }, resources: res("1", "1Gi", "2", "2Gi") },
+    kafka: { brokers: 3, controllers: 3, rawPartitions: 12, enrichedPartitions: 12, replicationFactor: 3, retentionHours: 24, storage: "250Gi", resources: res("1", "4Gi", "2", "8Gi") },
+    clickhouse: { shards: 1, replicas: 2, storage: "500Gi", resources: res("2", "8Gi", "4", "16Gi"), keeperReplicas: 3 },
+    grafana: { replicas: 2, resources: res("200m", "512Mi", "1", "1Gi") },
+  },
+  large: {
+    name: "large",
+    devices: { min: 500, max: 2000 },
+    flowsPerSecond: 500_000,
+    prometheus: { shards: 4, replicasPerShard: 2, resources: res("2", "8Gi", "4", "16Gi"), storage: "200Gi", localRetention: "6h" },
+    thanos: {
+      query: { replicas: 3, resources: res("1", "2Gi", "4", "4Gi") },
+      storeGateway: { replicas: 3, resources: res("1", "4Gi", "4", "8Gi"), indexCacheSize: "2GB", chunkCacheSize: "4GB", storage: "100Gi" },
+      compactor: { resources: res("1", "4Gi", "4", "8Gi"), storage: "250Gi" },
+      ruler: { replicas: 2, resources: res("500m", "1Gi", "2", "2Gi") },
+    },
+    minio: { servers: 8, drivesPerServer: 4, driveSize: "1Ti", resources: res("1", "4Gi", "4", "8Gi") },
+    gnmic: { hpa: { min: 3, max: 8, targetCpuPercent: 70 }, resources: res("1", "1Gi", "2", "2Gi") },
+    snmpExporter: { replicas: 3, resources: res("500m", "512Mi", "2", "1Gi") },
+    blackboxExporter: { replicas: 3, resources: res("200m", "256Mi", "1", "512Mi") },
+    goflow2: { hpa: { min: 4, max: 10, targetCpuPercent: 70 }, resources: res("1", "1Gi", "2", "2Gi") },
+    flowEnricher: { hpa: { min: 6, max: 12, targetCpuPercent: 70 }, resources: res("1", "1Gi", "2", "2Gi") },
+    kafka: { brokers: 5, controllers: 3, rawPartitions: 48, enrichedPartitions: 48, replicationFactor: 3, retentionHours: 12, storage: "1Ti", resources: res("2", "8Gi", "4", "16Gi") },
+    clickhouse: { shards: 2, replicas: 2, storage: "2Ti", resources: res("4", "16Gi", "8", "32Gi"), keeperReplicas: 3 },
+    grafana: { replicas: 2, resources: res("500m", "1Gi", "2", "2Gi") },
+  },
+  xl: {
+    name: "xl",
+    devices: { min: 2000 },
+    flowsPerSecond: 5_000_000,
+    prometheus: { shards: 8, replicasPerShard: 2, resources: res("4", "16Gi", "8", "32Gi"), storage: "500Gi", localRetention: "6h" },
+    thanos: {
+      query: { replicas: 4, resources: res("2", "4Gi", "4", "8Gi") },
+      storeGateway: { replicas: 6, resources: res("2", "8Gi", "4", "16Gi"), indexCacheSize: "4GB", chunkCacheSize: "8GB", storage: "200Gi" },
+      compactor: { resources: res("2", "8Gi", "4", "16Gi"), storage: "500Gi" },
+      ruler: { replicas: 3, resources: res("1", "2Gi", "2", "4Gi") },
+    },
+    minio: { servers: 16, drivesPerServer: 4, driveSize: "2Ti", resources: res("2", "8Gi", "4", "16Gi") },
+    gnmic: { hpa: { min: 6, max: 16, targetCpuPercent: 70 }, resources: res("2", "2Gi", "4", "4Gi") },
+    snmpExporter: { replicas: 6, resources: res("1", "1Gi", "2", "2Gi") },
+    blackboxExporter: { replicas: 4, resources: res("500m", "512Mi", "2", "1Gi") },
+    goflow2: { hpa: { min: 8, max: 32, targetCpuPercent: 70 }, resources: res("2", "2Gi", "4", "4Gi") },
+    flowEnricher: { hpa: { min: 40, max: 80, targetCpuPercent: 70 }, resources: res("1", "1Gi", "2", "2Gi") },
+    kafka: { brokers: 9, controllers: 3, rawPartitions: 192, enrichedPartitions: 192, replicationFactor: 3, retentionHours: 6, storage: "2Ti", resources: res("4", "16Gi", "8", "32Gi") },
+    clickhouse: { shards: 4, replicas: 2, storage: "8Ti", resources: res("8", "32Gi", "16", "64Gi"), keeperReplicas: 3 },
+    grafana: { replicas: 3, resources: res("1", "2Gi", "2", "4Gi") },
+  },
+};
+
+export function tierSpec(name: TierName): TierSpec {
+  return TIERS[name];
+}

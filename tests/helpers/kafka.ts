@@ -1,0 +1,102 @@
+/**
+ * A real single-node Apache Kafka broker (KRaft, combined broker+controller) on loopback,
+ * from the classpath install-tools.sh resolves from Maven Central.
+ */
+import { ChildProcess, spawn } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { freePort, waitForPort } from "./net";
+import { pinnedVersion, run, tempDir, TOOLS_DIR } from "./tools";
+
+export interface KafkaBroker {
+  /** "127.0.0.1:port" for clients. */
+  bootstrap: string;
+  port: number;
+  dataDir: string;
+  /** Stops the broker (SIGTERM, then SIGKILL after 15 s). */
+  stop(): Promise<void>;
+  /** Stops and starts the broker again on the same port and data (broker-restart tests). */
+  restart(): Promise<void>;
+}
+
+export function kafkaClasspath(): string {
+  const libs = path.join(TOOLS_DIR, `kafka-${pinnedVersion("HELIOS_KAFKA_VERSION")}`, "libs");
+  if (!fs.existsSync(libs)) {
+    throw new Error(`Kafka is not installed at ${libs}; run: bash scripts/test-infra/install-tools.sh kafka`);
+  }
+  return `${libs}/*`;
+}
+
+export async function startKafka(opts: { partitions?: number; heap?: string } = {}): Promise<KafkaBroker> {
+  const classpath = kafkaClasspath();
+  const [port, controllerPort] = [await freePort(), await freePort()];
+  const dir = tempDir("kafka");
+  const dataDir = path.join(dir, "data");
+  const props = path.join(dir, "server.properties");
+  fs.writeFileSync(
+    props,
+    [
+      "process.roles=broker,controller",
+      "node.id=1",
+      `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
+      `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+      `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+      "controller.listener.names=CONTROLLER",
+      "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+      "inter.broker.listener.name=PLAINTEXT",
+      `log.dirs=${dataDir}`,
+      "offsets.topic.replication.factor=1",
+      "offsets.topic.num.partitions=4",
+      "transaction.state.log.replication.factor=1",
+      "transaction.state.log.min.isr=1",
+      "group.initial.rebalance.delay.ms=0",
+      `num.partitions=${opts.partitions ?? 1}`,
+      "auto.create.topics.enable=true",
+      "message.max.bytes=4194304",
+      "",
+    ].join("\n"),
+  );
+  const log4j = path.join(dir, "log4j2.yaml");
+  fs.writeFileSync(
+    log4j,
+    "Configuration:\n  Appenders:\n    Console:\n      name: STDOUT\n      PatternLayout:\n        pattern: \"[%d] %p %m (%c)%n\"\n  Loggers:\n    Root:\n      level: WARN\n      AppenderRef:\n        - ref: STDOUT\n",
+  );
+  const clusterId = run("java", ["-cp", classpath, "kafka.tools.StorageTool", "random-uuid"]).stdout.trim();
+  const fmt = run("java", ["-cp", classpath, "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", props]);
+  if (fmt.status !== 0) throw new Error(`kafka storage format failed: ${fmt.stderr || fmt.stdout}`);
+
+  const logFile = path.join(dir, "broker.log");
+  let proc: ChildProcess | undefined;
+  const launch = async () => {
+    const out = fs.openSync(logFile, "a");
+    proc = spawn("java", [`-Xmx${opts.heap ?? "768m"}`, `-Dlog4j2.configurationFile=${log4j}`, "-cp", classpath, "kafka.Kafka", props], {
+      stdio: ["ignore", out, out],
+    });
+    const p = proc;
+    try {
+      await waitForPort(port, 90_000, () => p.exitCode === null);
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\n${fs.readFileSync(logFile, "utf8").slice(-4000)}`);
+    }
+  };
+  const stop = async () => {
+    const p = proc;
+    if (!p || p.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => p.once("exit", () => resolve()));
+    p.kill("SIGTERM");
+    const timer = setTimeout(() => p.kill("SIGKILL"), 15_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  await launch();
+  return {
+    bootstrap: `127.0.0.1:${port}`,
+    port,
+    dataDir,
+    stop,
+    restart: async () => {
+      await stop();
+      await launch();
+    },
+  };
+}

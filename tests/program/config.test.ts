@@ -1,0 +1,120 @@
+// Stack config: every key is validated, with messages naming key, bad value and what is allowed.
+import { ConfigError, parseHeliosConfig, PLAIN_KEYS, SECRET_KEYS } from "../../components/config";
+import { flattenConfig } from "../../scripts/lib/stack-config";
+import { TIER_NAMES } from "../../components/tiers";
+import { baseConfig, synth } from "../helpers/stacks";
+
+function parse(config: Record<string, unknown>, secretKeys: string[] = [], planMode = false) {
+  const flat = flattenConfig(config);
+  return parseHeliosConfig({ values: flat.values, secretKeys: new Set([...flat.secretKeys, ...secretKeys]), stack: "dc-t", planMode });
+}
+
+function errorOf(config: Record<string, unknown>, secretKeys: string[] = []): string {
+  try {
+    parse(config, secretKeys);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as Error).message;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("stack config", () => {
+  it("parses a valid config with defaults", () => {
+    const c = parse(baseConfig());
+    expect(c.tier).toBe("small");
+    expect(c.peers).toEqual([]);
+    expect(c.thanosRetention).toEqual({ raw: "14d", downsampled5m: "30d", downsampled1h: "90d" });
+    expect(c.imageRegistry).toBe("ghcr.io/helios-observability");
+  });
+
+  it("names the key, the bad value and the allowed tiers", () => {
+    const msg = errorOf(baseConfig({ "helios:tier": "huge" }));
+    expect(msg).toContain("helios:tier");
+    expect(msg).toContain('"huge"');
+    for (const t of TIER_NAMES) expect(msg).toContain(t);
+  });
+
+  it("rejects an unknown (misspelled) key and suggests the right one", () => {
+    const msg = errorOf(baseConfig({ "helios:storageTopolgy": "cloud-s3" }));
+    expect(msg).toContain("helios:storageTopolgy: unknown key");
+    expect(msg).toContain("did you mean helios:storageTopology");
+  });
+
+  it("leaves keys of other namespaces alone", () => {
+    expect(() => parse(baseConfig({ "kubernetes:context": "x", "aws:region": "eu-west-1" }))).not.toThrow();
+  });
+
+  // One bad value per plain key, each with the fragment its message must contain.
+  const badValues: Record<keyof typeof PLAIN_KEYS, [unknown, string]> = {
+    datacenter: ["DC_A", "DNS label"],
+    region: ["Europe West", "DNS label"],
+    role: ["leader", "allowed: primary, secondary"],
+    tier: ["huge", "allowed: small, medium, large, xl"],
+    storageTopology: ["nfs", "allowed: single-dc-minio, multi-dc-minio, cloud-s3, hybrid"],
+    peers: [["dc-b", "Not A Stack"], "helios:peers.1"],
+    peerStackPrefix: ["just-one-part", "<organization>/<project>"],
+    managementCidrs: [["10.0.0.0/33"], "CIDR"],
+    kubeconfig: ["", "helios:kubeconfig"],
+    kubeContext: ["", "helios:kubeContext"],
+    imageRegistry: ["https://ghcr.io/acme", "registry path"],
+    imageTag: ["bad tag!", "valid image tag"],
+    netboxUrl: ["netbox.local", "absolute URL"],
+    alertEmail: [{ to: "not-an-email", from: "a@b.c", smarthost: "smtp:25" }, "helios:alertEmail.to"],
+    oidc: [{ issuerUrl: "https://sso", clientId: "x", extra: 1 }, "unknown field(s) extra"],
+    thanosRetention: [{ raw: "two weeks" }, "helios:thanosRetention.raw"],
+    objectStorage: [{ bucket: "Bad_Bucket" }, "valid S3 bucket name"],
+    externalSecrets: [{ storeName: "vault", storeKind: "Vault" }, "allowed: SecretStore, ClusterSecretStore"],
+  };
+  it.each(Object.entries(badValues))("rejects a bad helios:%s", (key, [value, fragment]) => {
+    const msg = errorOf(baseConfig({ [`helios:${key}`]: value }));
+    expect(msg).toContain(`helios:${key}`);
+    expect(msg).toContain(fragment);
+  });
+
+  it("requires the keys that have no default", () => {
+    const config = baseConfig();
+    for (const k of ["datacenter", "region", "role", "tier", "storageTopology", "managementCidrs", "netboxUrl"]) delete config[`helios:${k}`];
+    const msg = errorOf(config);
+    for (const k of ["datacenter", "region", "role", "tier", "storageTopology", "managementCidrs", "netboxUrl"]) {
+      expect(msg).toContain(`helios:${k}: is required`);
+    }
+  });
+
+  it("lists every problem at once", () => {
+    const msg = errorOf(baseConfig({ "helios:tier": "huge", "helios:role": "boss" }));
+    expect(msg).toContain("helios:tier");
+    expect(msg).toContain("helios:role");
+  });
+
+  it("refuses a secret given as plain config", () => {
+    for (const k of Object.keys(SECRET_KEYS)) {
+      const msg = errorOf(baseConfig({ [`helios:${k}`]: "plain-text-value" }));
+      expect(msg).toContain(`helios:${k}: is a secret`);
+      expect(msg).toContain("pulumi config set --secret");
+    }
+  });
+
+  it("accepts secrets set as secrets, and makes absent ones placeholders only in plan mode", () => {
+    const real = parse(baseConfig({ "helios:netboxToken": { secure: "v1:abc" } }));
+    expect(real.secrets.netboxToken).toBeDefined();
+    expect(real.secrets.slackWebhookUrl).toBeUndefined();
+    const plan = parse(baseConfig(), [], true);
+    expect(plan.secrets.slackWebhookUrl).toBeDefined();
+  });
+
+  it("rejects a stack that lists itself or a peer twice, and multi-dc-minio without peers", () => {
+    expect(errorOf(baseConfig({ "helios:peers": ["dc-t"] }))).toContain("lists this stack itself");
+    expect(errorOf(baseConfig({ "helios:peers": ["dc-b", "dc-b"] }))).toContain("dc-b more than once");
+    expect(errorOf(baseConfig({ "helios:storageTopology": "multi-dc-minio" }))).toContain("needs at least one peer");
+  });
+
+  it("rejects a structured key given as a scalar", () => {
+    expect(errorOf(baseConfig({ "helios:managementCidrs": "10.0.0.0/8" }))).toContain("helios:managementCidrs");
+  });
+
+  it("fails the program before any resource is registered", async () => {
+    const attempt = synth(baseConfig({ "helios:tier": "huge" }));
+    await expect(attempt).rejects.toThrow(/helios:tier: invalid value "huge"; allowed: small, medium, large, xl/);
+  });
+});
