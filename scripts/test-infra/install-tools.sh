@@ -3,12 +3,11 @@
 # real engines"). Idempotent: every engine is stamped with its pinned version in the cache,
 # so a second run only verifies. The cache lives outside the checkout (CI clones afresh):
 #   HELIOS_TOOLS_DIR (default ~/.cache/helios-tools)
+# Engines and their pinned versions: engines/<name>.sh (one file per engine).
 # Usage: install-tools.sh [engine ...]   (no argument = all engines)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# shellcheck source=versions.sh
-source "$here/versions.sh"
 
 TOOLS="${HELIOS_TOOLS_DIR:-$HOME/.cache/helios-tools}"
 BIN="$TOOLS/bin"
@@ -51,52 +50,17 @@ go_tool_version_ok() {
     || die "$name in $BIN is not $version: $(go version -m "$BIN/$name" | awk '$1 == "mod"')"
 }
 
-install_promtool() {
-  apt_install prometheus
-  ln -sf "$(command -v promtool)" "$BIN/promtool"
-  "$BIN/promtool" --version 2>&1 | grep -q "version $HELIOS_PROMETHEUS_DEB_PREFIX" \
-    || die "promtool is not version $HELIOS_PROMETHEUS_DEB_PREFIX.x: $("$BIN/promtool" --version 2>&1 | head -1)"
-}
+# Each engine is scripts/test-infra/engines/<name>.sh: its pinned version(s) and an
+# install_<name> function that installs into the cache and verifies the version.
+for engine_file in "$here"/engines/*.sh; do
+  # shellcheck source=/dev/null
+  source "$engine_file"
+done
+ALL_ENGINES=()
+for engine_file in "$here"/engines/*.sh; do
+  ALL_ENGINES+=("$(basename "$engine_file" .sh)")
+done
 
-install_amtool() {
-  go_tool amtool "github.com/prometheus/alertmanager/cmd/amtool@$HELIOS_AMTOOL_VERSION"
-  go_tool_version_ok amtool "$HELIOS_AMTOOL_VERSION"
-}
-
-install_kafka() {
-  local dir="$TOOLS/kafka-$HELIOS_KAFKA_VERSION"
-  if ! stamped "kafka-$HELIOS_KAFKA_VERSION" || [ ! -f "$dir/libs/kafka_${HELIOS_KAFKA_SCALA}-$HELIOS_KAFKA_VERSION.jar" ]; then
-    command -v mvn >/dev/null || die "mvn not found; it is needed to fetch Kafka from Maven Central"
-    command -v java >/dev/null || die "java not found; Kafka needs a JRE 17+"
-    log "resolving Apache Kafka $HELIOS_KAFKA_VERSION from Maven Central"
-    rm -rf "$dir"; mkdir -p "$dir/libs"
-    mvn -q -B -f "$here/kafka/pom.xml" dependency:copy-dependencies \
-      -Dkafka.version="$HELIOS_KAFKA_VERSION" -Dscala.binary="$HELIOS_KAFKA_SCALA" \
-      -DincludeScope=runtime -DoutputDirectory="$dir/libs"
-    stamp "kafka-$HELIOS_KAFKA_VERSION"
-  fi
-  java -cp "$dir/libs/*" kafka.tools.StorageTool version 2>/dev/null | grep -q "$HELIOS_KAFKA_VERSION" \
-    || [ -f "$dir/libs/kafka-clients-$HELIOS_KAFKA_VERSION.jar" ] \
-    || die "Kafka $HELIOS_KAFKA_VERSION classpath is incomplete in $dir/libs"
-}
-
-install_chdb() {
-  local venv="$TOOLS/venv"
-  if [ ! -x "$venv/bin/python" ]; then
-    log "creating Python venv $venv"
-    python3 -m venv "$venv"
-  fi
-  if ! stamped "chdb-$HELIOS_CHDB_VERSION"; then
-    log "pip install chdb-core==$HELIOS_CHDB_VERSION"
-    "$venv/bin/pip" install -q "chdb-core==$HELIOS_CHDB_VERSION"
-    stamp "chdb-$HELIOS_CHDB_VERSION"
-  fi
-  local got
-  got="$("$venv/bin/python" -c 'import chdb; print(chdb.__version__)')"
-  [ "$got" = "$HELIOS_CHDB_VERSION" ] || die "chdb-core is $got, expected $HELIOS_CHDB_VERSION"
-}
-
-ALL_ENGINES=(promtool amtool kafka chdb)
 engines=("$@")
 [ ${#engines[@]} -eq 0 ] && engines=("${ALL_ENGINES[@]}")
 for engine in "${engines[@]}"; do

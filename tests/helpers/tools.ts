@@ -11,12 +11,14 @@ import * as path from "path";
 export const TOOLS_DIR = process.env.HELIOS_TOOLS_DIR ?? path.join(os.homedir(), ".cache", "helios-tools");
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
-/** Reads a pinned version from scripts/test-infra/versions.sh. */
+/** Reads a pinned version (e.g. HELIOS_KAFKA_VERSION) from scripts/test-infra/engines/*.sh. */
 export function pinnedVersion(name: string): string {
-  const text = fs.readFileSync(path.join(REPO_ROOT, "scripts", "test-infra", "versions.sh"), "utf8");
-  const m = text.match(new RegExp(`^${name}="([^"]+)"`, "m"));
-  if (!m) throw new Error(`${name} is not pinned in scripts/test-infra/versions.sh`);
-  return m[1];
+  const dir = path.join(REPO_ROOT, "scripts", "test-infra", "engines");
+  for (const file of fs.readdirSync(dir)) {
+    const m = fs.readFileSync(path.join(dir, file), "utf8").match(new RegExp(`^${name}="([^"]+)"`, "m"));
+    if (m) return m[1];
+  }
+  throw new Error(`${name} is not pinned in scripts/test-infra/engines/*.sh`);
 }
 
 /** Absolute path of an engine binary in the tools cache; throws if it is not installed. */
