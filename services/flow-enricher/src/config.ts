@@ -1,0 +1,59 @@
+/**
+ * Settings from the environment, validated with zod. A bad value fails start-up with a
+ * message naming the variable; missing GeoIP files are checked by GeoIp itself (naming the path).
+ */
+import { z } from "zod";
+
+const int = (def: number, min = 1, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(def);
+const list = z
+  .string()
+  .min(1)
+  .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean));
+
+export const settingsSchema = z.object({
+  KAFKA_BROKERS: list.refine((l) => l.length > 0 && l.every((b) => /^[^\s:]+:\d{1,5}$/.test(b) || /^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(b)), {
+    message: "expected a comma-separated list of host:port",
+  }),
+  KAFKA_CLIENT_ID: z.string().min(1).default("helios-flow-enricher"),
+  KAFKA_GROUP_ID: z.string().min(1).default("helios-flow-enricher"),
+  KAFKA_TOPIC_RAW: z.string().min(1).default("helios-flows-raw"),
+  KAFKA_TOPIC_ENRICHED: z.string().min(1).default("helios-flows-enriched"),
+  KAFKA_TOPIC_DEAD_LETTER: z.string().min(1).default("helios-flows-dead-letter"),
+  /** gzip (kafkajs built-in) or none */
+  KAFKA_COMPRESSION: z.enum(["gzip", "none"]).default("gzip"),
+  /** flows handled (and produced) per step; offsets are committed after each step's produce is acknowledged */
+  BATCH_SIZE: int(5000, 1, 100_000),
+  /** larger raw messages go to the dead-letter topic (goflow2 flows are a few hundred bytes) */
+  MAX_MESSAGE_BYTES: int(65536, 64, 4 * 1024 * 1024),
+  NETBOX_URL: z.string().url(),
+  NETBOX_TOKEN: z.string().min(1, "NETBOX_TOKEN must not be empty"),
+  NETBOX_REFRESH_SECONDS: int(300, 5, 86400),
+  NETBOX_IFINDEX_FIELD: z.string().min(1).default("snmp_ifindex"),
+  NETBOX_TIER_FIELD: z.string().min(1).default("monitoring_tier"),
+  GEOIP_CITY_PATH: z.string().min(1).default("/var/lib/geoip/GeoLite2-City.mmdb"),
+  GEOIP_ASN_PATH: z.string().min(1).default("/var/lib/geoip/GeoLite2-ASN.mmdb"),
+  GEOIP_CACHE_SIZE: int(200_000, 100, 50_000_000),
+  GEOIP_RELOAD_CHECK_SECONDS: int(60, 1, 86400),
+  HTTP_PORT: int(8080, 0, 65535),
+  HTTP_HOST: z.string().min(1).default("0.0.0.0"),
+  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
+  /** SIGTERM: how long to wait for the in-flight batch before exiting anyway */
+  SHUTDOWN_TIMEOUT_SECONDS: int(25, 1, 600),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+export class SettingsError extends Error {}
+
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const r = settingsSchema.safeParse(env);
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => {
+      const key = i.path.join(".");
+      const got = env[key];
+      return `  ${key}: ${i.message}${got === undefined ? " (not set)" : ` (got ${JSON.stringify(got)})`}`;
+    });
+    throw new SettingsError(`invalid flow-enricher settings:\n${lines.join("\n")}`);
+  }
+  return r.data;
+}

@@ -1,0 +1,90 @@
+/** Prometheus metrics (prom-client). Hot-path counters are plain numbers copied in at scrape time. */
+import * as http from "http";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { EnrichStats } from "./enrich";
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly consumed = new Counter({ name: "helios_flow_enricher_consumed_total", help: "Kafka messages consumed from the raw topic", registers: [this.registry] });
+  readonly enriched = new Counter({ name: "helios_flow_enricher_enriched_total", help: "EnrichedFlow messages produced and acknowledged", registers: [this.registry] });
+  readonly deadLettered = new Counter({
+    name: "helios_flow_enricher_dead_lettered_total",
+    help: "Messages sent to the dead-letter topic, by stage",
+    labelNames: ["stage"],
+    registers: [this.registry],
+  });
+  readonly produceErrors = new Counter({ name: "helios_flow_enricher_produce_errors_total", help: "Failed produce calls (the batch is retried, offsets not committed)", registers: [this.registry] });
+  readonly batchLatency = new Histogram({
+    name: "helios_flow_enricher_batch_duration_seconds",
+    help: "Time from a batch's arrival to its acknowledged produce and offset commit",
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly netboxLastReload = new Gauge({ name: "helios_flow_enricher_netbox_last_reload_timestamp_seconds", help: "Unix time of the last successful NetBox cache build", registers: [this.registry] });
+  readonly netboxFailures = new Counter({ name: "helios_flow_enricher_netbox_refresh_failures_total", help: "NetBox refreshes that failed (the last good cache is kept)", registers: [this.registry] });
+  readonly netboxDevices = new Gauge({ name: "helios_flow_enricher_netbox_devices", help: "Devices in the current NetBox cache", registers: [this.registry] });
+  readonly geoipLastReload = new Gauge({ name: "helios_flow_enricher_geoip_last_reload_timestamp_seconds", help: "Unix time the GeoIP databases were last (re)loaded", registers: [this.registry] });
+  readonly geoipReloadFailures = new Counter({ name: "helios_flow_enricher_geoip_reload_failures_total", help: "GeoIP reloads that failed (the previous databases are kept)", registers: [this.registry] });
+
+  constructor(stats: () => EnrichStats, defaults = true) {
+    if (defaults) collectDefaultMetrics({ register: this.registry });
+    const lookups = new Gauge({ name: "helios_flow_enricher_cache_lookups", help: "Cache lookups since start, by cache and result", labelNames: ["cache", "result"], registers: [this.registry] });
+    // refreshed from the enricher's plain counters right before each scrape
+    new Gauge({
+      name: "helios_flow_enricher_cache_hit_ratio",
+      help: "Cache hit ratio since start, by cache (geoip, netbox_exporter, netbox_interface)",
+      labelNames: ["cache"],
+      registers: [this.registry],
+      collect() {
+        const s = stats();
+        const set = (cache: string, hits: number, misses: number) => {
+          lookups.set({ cache, result: "hit" }, hits);
+          lookups.set({ cache, result: "miss" }, misses);
+          this.set({ cache }, hits + misses === 0 ? 0 : hits / (hits + misses));
+        };
+        set("geoip", s.geoCacheHits, s.geoCacheMisses);
+        set("netbox_exporter", s.exporterHits, s.exporterMisses);
+        set("netbox_interface", s.ifHits, s.ifMisses);
+      },
+    });
+  }
+}
+
+export interface Health {
+  live(): boolean;
+  ready(): { ok: boolean; detail: Record<string, unknown> };
+}
+
+/** :8080 — /metrics, /healthz (process alive, loop not wedged), /readyz (consuming). */
+export function startHttp(metrics: Metrics, health: Health, port: number, host: string): Promise<http.Server> {
+  const server = http.createServer((req, res) => {
+    const url = (req.url ?? "/").split("?")[0];
+    if (url === "/metrics") {
+      metrics.registry
+        .metrics()
+        .then((body) => {
+          res.writeHead(200, { "Content-Type": metrics.registry.contentType });
+          res.end(body);
+        })
+        .catch((e: Error) => {
+          res.writeHead(500);
+          res.end(e.message);
+        });
+    } else if (url === "/healthz") {
+      const ok = health.live();
+      res.writeHead(ok ? 200 : 503, { "Content-Type": "text/plain" });
+      res.end(ok ? "ok\n" : "unhealthy\n");
+    } else if (url === "/readyz") {
+      const r = health.ready();
+      res.writeHead(r.ok ? 200 : 503, { "Content-Type": "application/json" });
+      res.end(JSON.stringify({ ready: r.ok, ...r.detail }) + "\n");
+    } else {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve(server));
+  });
+}

@@ -1,0 +1,70 @@
+/**
+ * decode → enrich → encode for one batch of Kafka values (no I/O here).
+ * A bad input never throws out of this function: it becomes a dead letter with its reason.
+ */
+import { DecodeError, RawFlow, Slab, decodeFlowMessage, encodeEnrichedFlow, forEachDelimited, rawPartBound } from "./codec";
+import { Enricher, newBlocks } from "./enrich";
+
+export interface OutMessage {
+  /** exporter (sampler) address bytes: keeps one exporter's flows in one partition, in order */
+  key: Buffer;
+  value: Buffer;
+}
+
+export type DeadLetterStage = "size" | "decode" | "enrich" | "encode";
+
+export interface DeadLetter {
+  value: Buffer;
+  key: Buffer | null;
+  stage: DeadLetterStage;
+  error: string;
+}
+
+export interface BatchResult {
+  out: OutMessage[];
+  dead: DeadLetter[];
+}
+
+export class Processor {
+  private readonly flow = new RawFlow();
+  private readonly blocks = newBlocks();
+  private readonly slab = new Slab();
+
+  constructor(private readonly enricher: Enricher, private readonly maxMessageBytes: number) {}
+
+  /** Processes one Kafka value, appending results to `res`. */
+  processOne(value: Buffer | null, key: Buffer | null, res: BatchResult): void {
+    if (value === null || value.length === 0) {
+      res.dead.push({ value: value ?? Buffer.alloc(0), key, stage: "decode", error: "empty message" });
+      return;
+    }
+    if (value.length > this.maxMessageBytes) {
+      res.dead.push({ value, key, stage: "size", error: `message of ${value.length} bytes exceeds the limit of ${this.maxMessageBytes}` });
+      return;
+    }
+    const mark = res.out.length;
+    try {
+      forEachDelimited(value, (start, end) => {
+        const f = this.flow;
+        decodeFlowMessage(value, start, end, f);
+        this.enricher.enrich(f, this.blocks);
+        const b = this.blocks;
+        const bound = rawPartBound(f) + b.exporter.length + b.inIf.length + b.outIf.length + b.src.length + b.dst.length;
+        const buf = this.slab.reserve(bound);
+        const endPos = encodeEnrichedFlow(buf, this.slab.offset, f, b);
+        res.out.push({ key: value.subarray(f.samplerS, f.samplerE), value: this.slab.take(endPos) });
+      });
+    } catch (e) {
+      // all-or-nothing per Kafka value: drop partial outputs of a value that turned out bad
+      res.out.length = mark;
+      const stage: DeadLetterStage = e instanceof DecodeError ? "decode" : "encode";
+      res.dead.push({ value, key, stage, error: (e as Error).message });
+    }
+  }
+
+  processBatch(values: Array<Buffer | null>): BatchResult {
+    const res: BatchResult = { out: [], dead: [] };
+    for (const v of values) this.processOne(v, null, res);
+    return res;
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * The running service: Kafka chunk → Processor (decode/enrich/encode) → produce → commit,
+ * plus the NetBox refresher, GeoIP reloads, metrics and health endpoints, graceful SIGTERM.
+ */
+import * as http from "http";
+import type { Logger } from "pino";
+import { Settings } from "./config";
+import { Enricher } from "./enrich";
+import { GeoIp } from "./geoip";
+import { KafkaIO, KafkajsIO } from "./kafka";
+import { Metrics, startHttp } from "./metrics";
+import { NetBoxClient, NetBoxRefresher } from "./netbox";
+import { Processor } from "./pipeline";
+
+export class Service {
+  readonly metrics: Metrics;
+  readonly enricher: Enricher;
+  readonly geo: GeoIp;
+  readonly netbox: NetBoxRefresher;
+  readonly kafka: KafkaIO;
+  private readonly processor: Processor;
+  private server?: http.Server;
+  private lastLoop = Date.now();
+  private loopTimer?: NodeJS.Timeout;
+  private stopping = false;
+  consuming = false;
+
+  constructor(private readonly s: Settings, private readonly log: Logger, kafka?: KafkaIO) {
+    // refuses to start when a GeoIP file is missing (the error names the path)
+    this.geo = new GeoIp(s.GEOIP_CITY_PATH, s.GEOIP_ASN_PATH);
+    this.enricher = new Enricher(this.geo, s.GEOIP_CACHE_SIZE);
+    this.metrics = new Metrics(() => this.enricher.stats);
+    this.metrics.geoipLastReload.set(this.geo.lastReload);
+    this.processor = new Processor(this.enricher, s.MAX_MESSAGE_BYTES);
+    const client = new NetBoxClient({ url: s.NETBOX_URL, token: s.NETBOX_TOKEN, ifIndexField: s.NETBOX_IFINDEX_FIELD, tierField: s.NETBOX_TIER_FIELD });
+    this.netbox = new NetBoxRefresher(
+      client,
+      (snap) => {
+        this.enricher.setNetBox(snap);
+        this.metrics.netboxLastReload.set(snap.builtAt);
+        this.metrics.netboxDevices.set(snap.devices);
+        log.info({ devices: snap.devices, interfaces: snap.interfaces, addresses: snap.byAddress.size }, "netbox cache swapped in");
+      },
+      (e) => {
+        this.metrics.netboxFailures.inc();
+        log.warn({ err: e.message }, "netbox refresh failed; keeping the last good cache");
+      },
+    );
+    this.kafka =
+      kafka ??
+      new KafkajsIO({
+        brokers: s.KAFKA_BROKERS,
+        clientId: s.KAFKA_CLIENT_ID,
+        groupId: s.KAFKA_GROUP_ID,
+        topicRaw: s.KAFKA_TOPIC_RAW,
+        topicEnriched: s.KAFKA_TOPIC_ENRICHED,
+        topicDeadLetter: s.KAFKA_TOPIC_DEAD_LETTER,
+        compression: s.KAFKA_COMPRESSION,
+        chunkSize: s.BATCH_SIZE,
+        onError: (e) => log.error({ err: e.message }, "kafka consumer crashed"),
+        onProduceError: (e) => {
+          this.metrics.produceErrors.inc();
+          log.warn({ err: e.message }, "produce failed; batch will be re-delivered");
+        },
+      });
+  }
+
+  async start(): Promise<void> {
+    this.server = await startHttp(
+      this.metrics,
+      {
+        live: () => Date.now() - this.lastLoop < 30_000,
+        ready: () => ({
+          ok: this.consuming && this.kafka.connected && !this.stopping,
+          detail: {
+            kafka: this.kafka.connected,
+            netboxLoaded: this.netbox.current !== undefined,
+            netboxFailures: this.netbox.failures,
+            stopping: this.stopping,
+          },
+        }),
+      },
+      this.s.HTTP_PORT,
+      this.s.HTTP_HOST,
+    );
+    this.loopTimer = setInterval(() => (this.lastLoop = Date.now()), 1000);
+    this.loopTimer.unref();
+    // first NetBox load before consuming, so early flows are enriched; a failure is not fatal
+    await this.netbox.refresh();
+    this.netbox.start(this.s.NETBOX_REFRESH_SECONDS * 1000);
+    this.geo.watch(
+      this.s.GEOIP_RELOAD_CHECK_SECONDS * 1000,
+      () => {
+        this.enricher.setGeo(this.geo);
+        this.metrics.geoipLastReload.set(this.geo.lastReload);
+        this.log.info("geoip databases reloaded");
+      },
+      (e) => {
+        this.metrics.geoipReloadFailures.inc();
+        this.log.warn({ err: e.message }, "geoip reload failed; keeping the previous databases");
+      },
+    );
+    await this.kafka.start(async (messages) => {
+      const t0 = process.hrtime.bigint();
+      const res = { out: [], dead: [] } as import("./pipeline").BatchResult;
+      for (const m of messages) this.processor.processOne(m.value, m.key, res);
+      await this.kafka.produce(res.out, res.dead);
+      this.metrics.consumed.inc(messages.length);
+      this.metrics.enriched.inc(res.out.length);
+      for (const d of res.dead) {
+        this.metrics.deadLettered.inc({ stage: d.stage });
+        this.log.debug({ stage: d.stage, err: d.error }, "dead-lettered");
+      }
+      this.metrics.batchLatency.observe(Number(process.hrtime.bigint() - t0) / 1e9);
+    });
+    this.consuming = true;
+    this.log.info({ topic: this.s.KAFKA_TOPIC_RAW, group: this.s.KAFKA_GROUP_ID }, "consuming");
+  }
+
+  /** Drains the in-flight chunk (produce + commit), then closes everything. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.netbox.stop();
+    this.geo.close();
+    await this.kafka.stop();
+    this.consuming = false;
+    if (this.loopTimer) clearInterval(this.loopTimer);
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+
+  get httpPort(): number {
+    return (this.server?.address() as { port: number } | null)?.port ?? 0;
+  }
+}
