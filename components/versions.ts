@@ -28,6 +28,9 @@ export const CHARTS = {
   thanos: { chart: "thanos", version: "1.24.1", repository: "https://stevehipwell.github.io/helm-charts/" },
   // storage: minio/minio helm/minio/Chart.yaml, the last chart before the repository was archived.
   minio: { chart: "minio", version: "5.4.0", repository: "https://charts.min.io/" },
+  // visualization: grafana-community/helm-charts tag grafana-11.6.1 (Grafana 12.4.3); the chart left
+  // grafana/helm-charts for grafana-community in 2026 (grafana/helm-charts#4087).
+  grafana: { chart: "grafana", version: "11.6.1", repository: "https://grafana-community.github.io/helm-charts" },
 } satisfies Record<string, ChartPin>;
 
 export const IMAGES = {
@@ -38,4 +41,23 @@ export const IMAGES = {
   // storage: last MinIO server / mc images published upstream (the source repository is archived).
   minio: { repository: "quay.io/minio/minio", tag: "RELEASE.2025-09-07T16-13-09Z" },
   mc: { repository: "quay.io/minio/mc", tag: "RELEASE.2025-08-13T08-35-41Z" },
+  // visualization: the Alertmanager the operator runs; same release as the amtool that checks its config.
+  alertmanager: { repository: "quay.io/prometheus/alertmanager", tag: "v0.34.0" },
+  // visualization: the grafana chart 11.6.1's appVersion, pinned here so the plan lists it.
+  grafana: { repository: "docker.io/grafana/grafana", tag: "12.4.3" },
+  // collection: gnmic release image (entrypoint /app/gnmic). The engine test runs
+  // github.com/karimra/gnmic v0.26.0, the newest the module proxy serves (engines/gnmic.sh);
+  // config/gnmic uses only keys both releases share.
+  gnmic: { repository: "ghcr.io/openconfig/gnmic", tag: "0.42.0" },
+  // collection: same releases as the engines in scripts/test-infra/engines/{snmp,blackbox}_exporter.sh.
+  snmpExporter: { repository: "quay.io/prometheus/snmp-exporter", tag: "v0.30.1" },
+  blackboxExporter: { repository: "quay.io/prometheus/blackbox-exporter", tag: "v0.28.0" },
+  // collection: static file server for Prometheus http_sd of the target ConfigMaps (serves .json as application/json).
+  targetsSd: { repository: "docker.io/nginxinc/nginx-unprivileged", tag: "1.29.3-alpine3.22" },
 } satisfies Record<string, ImagePin>;
+
+/** Grafana plugins installed at start (GF_PLUGINS_PREINSTALL_SYNC, `id@version`). */
+export const GRAFANA_PLUGINS = [
+  // visualization: grafana/clickhouse-datasource package.json 4.13.0 (the official ClickHouse plugin).
+  { id: "grafana-clickhouse-datasource", version: "4.13.0" },
+] as const;

@@ -1,0 +1,70 @@
+/**
+ * The visualization and alerting layer of one datacenter: Grafana with its datasources and
+ * 14 dashboards, the `helios` Alertmanager with tiered receivers, and the alert rules.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { HeliosConfig } from "../config";
+import { TierSpec } from "../tiers";
+import { AlertRules } from "./rules";
+import { HeliosAlertmanager } from "./alertmanager";
+import { Dashboards } from "./dashboards";
+import { Grafana } from "./grafana";
+
+export interface VisualizationArgs {
+  /** The validated stack config (datacenter, oidc, alertEmail and the receiver secrets). */
+  config: HeliosConfig;
+  tier: TierSpec;
+  /** The helios-visualization Namespace; everything here is created after it. */
+  namespace?: pulumi.Resource;
+  /** The kube-prometheus-stack release (CRDs + operator); every CR here depends on it. */
+  crdsReady?: pulumi.Resource[];
+  /** Thanos Query HTTP URL (storage layer); defaults to DEFAULT_THANOS_QUERY_URL. */
+  thanosQueryUrl?: string;
+  /** ClickHouse native endpoint (flow layer); defaults to DEFAULT_CLICKHOUSE. */
+  clickhouse?: { host: string; port: number; username: string };
+  /** Grafana's PostgreSQL URL (secret); absent: embedded SQLite with one replica. */
+  grafanaDatabaseUrl?: pulumi.Input<string>;
+}
+
+export class Visualization extends pulumi.ComponentResource {
+  public readonly grafana: Grafana;
+  public readonly alertmanager: HeliosAlertmanager;
+  public readonly rules: AlertRules;
+  public readonly dashboards: Dashboards;
+
+  constructor(name: string, args: VisualizationArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("helios:visualization:Visualization", name, {}, opts);
+    const { config } = args;
+    this.dashboards = new Dashboards("dashboards", { namespace: args.namespace }, { parent: this });
+    this.alertmanager = new HeliosAlertmanager(
+      "alertmanager",
+      {
+        datacenter: config.datacenter,
+        pagerdutyRoutingKey: config.secrets.pagerdutyRoutingKey,
+        slackWebhookUrl: config.secrets.slackWebhookUrl,
+        smtpPassword: config.secrets.smtpPassword,
+        email: config.alertEmail,
+        crdsReady: args.crdsReady,
+        namespace: args.namespace,
+      },
+      { parent: this },
+    );
+    this.rules = new AlertRules("alert-rules", { crdsReady: args.crdsReady }, { parent: this });
+    this.grafana = new Grafana(
+      "grafana",
+      {
+        datacenter: config.datacenter,
+        tier: args.tier,
+        oidc: config.oidc,
+        oidcClientSecret: config.secrets.oidcClientSecret,
+        adminPassword: config.secrets.grafanaAdminPassword,
+        databaseUrl: args.grafanaDatabaseUrl,
+        thanosQueryUrl: args.thanosQueryUrl,
+        clickhouse: args.clickhouse,
+        namespace: args.namespace,
+      },
+      { parent: this },
+    );
+    this.registerOutputs({});
+  }
+}
