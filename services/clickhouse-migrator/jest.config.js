@@ -1,0 +1,8 @@
+module.exports = {
+  displayName: "clickhouse-migrator",
+  rootDir: __dirname,
+  testEnvironment: "node",
+  testMatch: ["<rootDir>/test/**/*.test.ts"],
+  transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
+  testTimeout: 180000,
+};
