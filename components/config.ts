@@ -98,6 +98,10 @@ export const PLAIN_KEYS = {
   oidc: key(oidcSchema.optional(), "Grafana OIDC login: {issuerUrl, clientId, groupsClaim}; client secret is helios:oidcClientSecret.", true),
   thanosRetention: key(retentionSchema.default({}), "Thanos compactor retention per resolution: {raw, downsampled5m, downsampled1h}.", true),
   objectStorage: key(objectStorageSchema.default({}), "Object storage details: {bucket, region, publicEndpoint}.", true),
+  federationDomain: key(
+    z.string().regex(/^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "must be a DNS domain such as dc-a.example.net").optional(),
+    "DNS domain where peers reach this DC over TLS (thanos-query.<domain>:443, minio.<domain>); defaults to <datacenter>.helios.internal.",
+  ),
   externalSecrets: key(externalSecretsSchema.optional(), "Take secrets from External Secrets instead of Pulumi secret config: {storeName, storeKind}.", true),
 } as const;
 

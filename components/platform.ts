@@ -7,6 +7,7 @@ import { HeliosConfig } from "./config";
 import { Namespaces } from "./namespaces";
 import { NetworkBaseline } from "./network-baseline";
 import { PeerStacks } from "./peers";
+import { MetricsStorage } from "./storage";
 import { TierSpec, tierSpec } from "./tiers";
 
 export interface HeliosPlatformArgs {
@@ -19,6 +20,7 @@ export class HeliosPlatform extends pulumi.ComponentResource {
   public readonly namespaces: Namespaces;
   public readonly network: NetworkBaseline;
   public readonly peers: PeerStacks;
+  public readonly storage: MetricsStorage;
 
   constructor(name: string, args: HeliosPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("helios:platform:Platform", name, {}, opts);
@@ -34,6 +36,12 @@ export class HeliosPlatform extends pulumi.ComponentResource {
     this.peers = new PeerStacks(
       "peers",
       { peers: config.peers, stackPrefix: config.peerStackPrefix ?? `${pulumi.getOrganization()}/${pulumi.getProject()}` },
+      { parent: this },
+    );
+
+    this.storage = new MetricsStorage(
+      "storage",
+      { config, tier: this.tier, namespaces: this.namespaces.namespaces, peers: this.peers.peers },
       { parent: this },
     );
 

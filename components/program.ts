@@ -28,6 +28,8 @@ export function heliosProgram(): Record<string, unknown> {
     tier: config.tier,
     storageTopology: config.storageTopology,
     namespaces: Object.fromEntries(NAMESPACE_KEYS.map((k) => [k, NAMESPACES[k].name])),
+    // What peer stacks read (components/storage/federation.ts).
+    federation: platform.storage.federation,
     peers: pulumi
       .all(platform.peers.peers.map((p) => p.deployed))
       .apply((d) => Object.fromEntries(platform.peers.peers.map((p, i) => [p.stack, d[i] ? "deployed" : "not-deployed"]))),

@@ -64,6 +64,7 @@ describe("stack config", () => {
     oidc: [{ issuerUrl: "https://sso", clientId: "x", extra: 1 }, "unknown field(s) extra"],
     thanosRetention: [{ raw: "two weeks" }, "helios:thanosRetention.raw"],
     objectStorage: [{ bucket: "Bad_Bucket" }, "valid S3 bucket name"],
+    federationDomain: ["https://dc-a.example.net", "DNS domain"],
     externalSecrets: [{ storeName: "vault", storeKind: "Vault" }, "allowed: SecretStore, ClusterSecretStore"],
   };
   it.each(Object.entries(badValues))("rejects a bad helios:%s", (key, [value, fragment]) => {

@@ -1,0 +1,167 @@
+/**
+ * MinIO in this DC's cluster (single-dc-minio, multi-dc-minio, hybrid): the pinned minio
+ * chart, erasure-coded where the tier has ≥ 4 drives, and — through @pulumi/minio — the
+ * versioned metrics bucket, a least-privilege user for Thanos, and (multi-dc-minio) a
+ * least-privilege user peers replicate into. Root credentials come from the secret
+ * helios:minioRootPassword and only ever sit in a Kubernetes Secret.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as minio from "@pulumi/minio";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { commonLabels } from "../labels";
+import { NAMESPACES } from "../namespaces";
+import { TierSpec } from "../tiers";
+import { CHARTS, IMAGES } from "../versions";
+import { replicationTargetPolicy, thanosBucketPolicy } from "./policies";
+import { MINIO_PORT, MINIO_SERVICE, splitEndpoint } from "./topology";
+
+export const MINIO_ROOT_USER = "helios-root";
+export const THANOS_MINIO_USER = "helios-thanos";
+export const REPLICATION_MINIO_USER = "helios-replication";
+const ROOT_SECRET = "helios-minio-root";
+
+export interface MinioStoreArgs {
+  tier: TierSpec;
+  bucket: string;
+  /** helios:minioRootPassword (secret output). */
+  rootPassword: pulumi.Input<string>;
+  /**
+   * Endpoint the Pulumi engine reaches MinIO's S3 API on to create bucket and users
+   * (helios:objectStorage.publicEndpoint, or the in-cluster address when Pulumi runs inside).
+   */
+  adminEndpoint: string;
+  /** Create the user peers replicate into (multi-dc-minio). */
+  replicationTarget: boolean;
+  /** Let mc-managed ILM own the lifecycle (hybrid) instead of an IlmPolicy resource. */
+  lifecycleManagedByMc: boolean;
+  /** Days noncurrent versions are kept before MinIO deletes them. */
+  noncurrentExpiryDays: number;
+  namespace: pulumi.Resource;
+}
+
+/** Days of noncurrent versions kept: long enough to undo a bad compaction, short enough to bound cost. */
+export const NONCURRENT_EXPIRY_DAYS = 7;
+
+/** Drives needed for MinIO erasure coding. */
+export const ERASURE_MIN_DRIVES = 4;
+
+export class MinioStore extends pulumi.ComponentResource {
+  public readonly release: k8s.helm.v3.Release;
+  public readonly bucket: minio.S3Bucket;
+  public readonly thanosAccessKey = THANOS_MINIO_USER;
+  public readonly thanosSecretKey: pulumi.Output<string>;
+  /** Credentials peers use to replicate into this DC (multi-dc-minio). */
+  public readonly replicationAccessKey?: string;
+  public readonly replicationSecretKey?: pulumi.Output<string>;
+
+  constructor(name: string, args: MinioStoreArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("helios:storage:MinioStore", name, {}, opts);
+    const ns = NAMESPACES.storage.name;
+    const sizing = args.tier.minio;
+    const drives = sizing.servers * sizing.drivesPerServer;
+
+    const rootSecret = new k8s.core.v1.Secret(
+      `${name}-root`,
+      {
+        metadata: { name: ROOT_SECRET, namespace: ns, labels: commonLabels("minio") },
+        type: "Opaque",
+        stringData: { rootUser: MINIO_ROOT_USER, rootPassword: pulumi.secret(args.rootPassword) },
+      },
+      { parent: this, dependsOn: [args.namespace] },
+    );
+
+    this.release = new k8s.helm.v3.Release(
+      name,
+      {
+        name: "minio",
+        chart: CHARTS.minio.chart,
+        version: CHARTS.minio.version,
+        repositoryOpts: { repo: CHARTS.minio.repository },
+        namespace: ns,
+        values: {
+          fullnameOverride: MINIO_SERVICE,
+          image: { repository: IMAGES.minio.repository, tag: IMAGES.minio.tag },
+          mcImage: { repository: IMAGES.mc.repository, tag: IMAGES.mc.tag },
+          // Erasure coding needs ≥ 4 drives; below that MinIO can only run standalone.
+          mode: drives >= ERASURE_MIN_DRIVES ? "distributed" : "standalone",
+          replicas: sizing.servers,
+          drivesPerNode: sizing.drivesPerServer,
+          existingSecret: ROOT_SECRET,
+          persistence: { enabled: true, size: sizing.driveSize },
+          resources: sizing.resources,
+          service: { type: "ClusterIP", port: String(MINIO_PORT) },
+          // Buckets, users and policies are Pulumi resources below, not chart post-install jobs;
+          // the chart's default "console" user with a fixed password must not exist.
+          users: [],
+          buckets: [],
+          policies: [],
+          podDisruptionBudget: { enabled: sizing.servers > 1, maxUnavailable: 1 },
+        },
+      },
+      { parent: this, dependsOn: [rootSecret] },
+    );
+
+    const { hostPort, insecure } = splitEndpoint(args.adminEndpoint);
+    const provider = new minio.Provider(
+      `${name}-admin`,
+      { minioServer: hostPort, minioUser: MINIO_ROOT_USER, minioPassword: pulumi.secret(args.rootPassword), minioSsl: !insecure },
+      { parent: this },
+    );
+    const onMinio = { parent: this, provider, dependsOn: [this.release] };
+
+    this.bucket = new minio.S3Bucket(`${name}-bucket`, { bucket: args.bucket, acl: "private", forceDestroy: false }, onMinio);
+    // Versioning: replication requires it, and a bad compaction or deletion stays recoverable.
+    const versioning = new minio.S3BucketVersioning(
+      `${name}-bucket-versioning`,
+      { bucket: this.bucket.bucket, versioningConfiguration: { status: "Enabled" } },
+      { ...onMinio, dependsOn: [this.bucket] },
+    );
+    if (!args.lifecycleManagedByMc) {
+      new minio.IlmPolicy(
+        `${name}-bucket-lifecycle`,
+        { bucket: this.bucket.bucket, rules: [{ id: "expire-noncurrent", status: "Enabled", noncurrentVersionExpirationDays: args.noncurrentExpiryDays }] },
+        { ...onMinio, dependsOn: [versioning] },
+      );
+    }
+
+    const thanosPassword = new random.RandomPassword(`${name}-thanos-secret`, { length: 40, special: false }, { parent: this });
+    this.thanosSecretKey = deployTimeValue(thanosPassword.result, "thanos MinIO secret key");
+    this.user(name, THANOS_MINIO_USER, this.thanosSecretKey, JSON.stringify(thanosBucketPolicy(args.bucket)), onMinio, this.bucket);
+
+    if (args.replicationTarget) {
+      // No special characters: mc takes the remote target as a URL with credentials in it.
+      const replPassword = new random.RandomPassword(`${name}-replication-secret`, { length: 40, special: false }, { parent: this });
+      this.replicationAccessKey = REPLICATION_MINIO_USER;
+      this.replicationSecretKey = pulumi.secret(deployTimeValue(replPassword.result, "replication MinIO secret key"));
+      this.user(name, REPLICATION_MINIO_USER, this.replicationSecretKey, JSON.stringify(replicationTargetPolicy(args.bucket)), onMinio, this.bucket);
+    }
+
+    this.registerOutputs({ bucket: args.bucket });
+  }
+
+  private user(
+    name: string,
+    userName: string,
+    secret: pulumi.Input<string>,
+    policy: string,
+    onMinio: { parent: pulumi.Resource; provider: minio.Provider },
+    bucket: minio.S3Bucket,
+  ): void {
+    const user = new minio.IamUser(`${name}-${userName}`, { name: userName, secret: pulumi.secret(secret) }, { ...onMinio, dependsOn: [this.release] });
+    const policyResource = new minio.IamPolicy(`${name}-${userName}-policy`, { name: userName, policy }, { ...onMinio, dependsOn: [bucket] });
+    new minio.IamUserPolicyAttachment(
+      `${name}-${userName}-attach`,
+      { userName: user.name, policyName: policyResource.name },
+      { ...onMinio, dependsOn: [user, policyResource] },
+    );
+  }
+}
+
+/**
+ * A provider-generated value (random password, IAM access key). Under the offline plan's
+ * mocks providers compute nothing, so the plan shows a marker instead of `undefined`.
+ */
+export function deployTimeValue(value: pulumi.Output<string>, what: string): pulumi.Output<string> {
+  return value.apply((v) => v ?? `GENERATED-AT-DEPLOY(${what})`);
+}

@@ -1,0 +1,102 @@
+/**
+ * Real MinIO servers for the storage tests: loopback only, random ports, temp data dirs,
+ * stopped by the tests (afterAll → stop()). `mc` runs with a private config dir.
+ */
+import { ChildProcess, spawn } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { freePort, waitForPort } from "./net";
+import { RunResult, run, tempDir, tool } from "./tools";
+
+export interface MinioServer {
+  /** http://127.0.0.1:<port> */
+  url: string;
+  port: number;
+  rootUser: string;
+  rootPassword: string;
+  /** mc alias of this server in `mcConfigDir`. */
+  alias: string;
+  mcConfigDir: string;
+  /** Runs mc against this server's alias (throws on failure unless `allowFail`). */
+  mc(args: string[], opts?: { allowFail?: boolean; input?: string }): RunResult;
+  stop(): Promise<void>;
+}
+
+export interface StartMinioOptions {
+  /** Site region (MINIO_SITE_REGION); AWS-style configs sign for their region. */
+  region?: string;
+  /** Enable SSE-S3 with a static KMS key (MINIO_KMS_SECRET_KEY). */
+  kms?: boolean;
+  alias?: string;
+}
+
+export async function startMinio(opts: StartMinioOptions = {}): Promise<MinioServer> {
+  const port = await freePort();
+  const consolePort = await freePort();
+  const dataDir = tempDir("minio-data");
+  const mcConfigDir = tempDir("mc-config");
+  const rootUser = "helios-test-root";
+  const rootPassword = "helios-test-root-password";
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    MINIO_ROOT_USER: rootUser,
+    MINIO_ROOT_PASSWORD: rootPassword,
+    MINIO_BROWSER: "off",
+    MINIO_UPDATE: "off",
+  };
+  if (opts.region) env.MINIO_SITE_REGION = opts.region;
+  if (opts.kms) env.MINIO_KMS_SECRET_KEY = `helios-test-key:${Buffer.alloc(32, 7).toString("base64")}`;
+  const logFile = path.join(dataDir, "..", `${path.basename(dataDir)}.log`);
+  const log = fs.openSync(logFile, "w");
+  const child: ChildProcess = spawn(tool("minio"), ["server", "--quiet", "--address", `127.0.0.1:${port}`, "--console-address", `127.0.0.1:${consolePort}`, dataDir], {
+    env,
+    stdio: ["ignore", log, log],
+  });
+  let exited = false;
+  child.on("exit", () => (exited = true));
+  try {
+    await waitForPort(port, 60_000, () => !exited);
+  } catch (e) {
+    throw new Error(`minio did not start: ${(e as Error).message}\n${fs.readFileSync(logFile, "utf8").slice(-2000)}`);
+  }
+  const alias = opts.alias ?? "srv";
+  const url = `http://127.0.0.1:${port}`;
+  const mc = (args: string[], o: { allowFail?: boolean; input?: string } = {}): RunResult => {
+    const r = run(tool("mc"), ["--no-color", ...args], { env: { ...process.env, MC_CONFIG_DIR: mcConfigDir }, input: o.input });
+    if (r.status !== 0 && !o.allowFail) throw new Error(`mc ${args.join(" ")} failed (${r.status}): ${r.stdout}\n${r.stderr}`);
+    return r;
+  };
+  // The S3 port may accept connections a moment before IAM is ready: retry the alias.
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const r = mc(["alias", "set", alias, url, rootUser, rootPassword], { allowFail: true });
+    if (r.status === 0 && mc(["ready", alias], { allowFail: true }).status === 0) break;
+    if (Date.now() > deadline) throw new Error(`minio at ${url} never became ready: ${r.stderr}`);
+    await new Promise((res) => setTimeout(res, 300));
+  }
+  return {
+    url,
+    port,
+    rootUser,
+    rootPassword,
+    alias,
+    mcConfigDir,
+    mc,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (exited) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+        setTimeout(() => child.kill("SIGKILL"), 5000).unref();
+      }),
+  };
+}
+
+/** Creates a user with an IAM policy document on a MinIO server (as the program's resources would). */
+export function createUserWithPolicy(server: MinioServer, user: string, secret: string, policyName: string, policyJson: string): void {
+  const file = path.join(tempDir("policy"), `${policyName}.json`);
+  fs.writeFileSync(file, policyJson);
+  server.mc(["admin", "policy", "create", server.alias, policyName, file]);
+  server.mc(["admin", "user", "add", server.alias, user, secret]);
+  server.mc(["admin", "policy", "attach", server.alias, policyName, "--user", user]);
+}
