@@ -67,8 +67,43 @@ export class RawFlow {
 
 const EMPTY = Buffer.alloc(0);
 
-/** Reads an unsigned varint of at most 5 bytes that fits in uint32 (the high bits of longer ones are dropped, as protobuf does for uint32). */
+/**
+ * Reads an unsigned varint as uint32 (bits above 32 of longer varints are dropped, as protobuf
+ * does for uint32). Fast path for the 1–4 byte varints that make up nearly every field.
+ */
 function readU32(buf: Buffer, pos: number, end: number, out: { pos: number }): number {
+  if (pos < end) {
+    let b = buf[pos];
+    if (b < 0x80) {
+      out.pos = pos + 1;
+      return b;
+    }
+    if (pos + 4 <= end) {
+      let r = b & 0x7f;
+      b = buf[pos + 1];
+      r |= (b & 0x7f) << 7;
+      if (b < 0x80) {
+        out.pos = pos + 2;
+        return r;
+      }
+      b = buf[pos + 2];
+      r |= (b & 0x7f) << 14;
+      if (b < 0x80) {
+        out.pos = pos + 3;
+        return r;
+      }
+      b = buf[pos + 3];
+      r |= (b & 0x7f) << 21;
+      if (b < 0x80) {
+        out.pos = pos + 4;
+        return r;
+      }
+    }
+  }
+  return readU32Slow(buf, pos, end, out);
+}
+
+function readU32Slow(buf: Buffer, pos: number, end: number, out: { pos: number }): number {
   let result = 0;
   let shift = 0;
   for (let i = 0; i < 10; i++) {
@@ -171,6 +206,17 @@ export function decodeFlowMessage(buf: Buffer, start: number, end: number, flow:
 }
 
 const KNOWN_SCALARS = new Set([1, 3, 4, 9, 10, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 70, 71, 106, 110, 111, 112]);
+
+/** Reads the varint length prefix at `pos`; sets frame.start/end of the message body. */
+export function readDelimitedLength(buf: Buffer, pos: number, frame: { start: number; end: number }): void {
+  const c = cursor;
+  const len = readU32(buf, pos, buf.length, c);
+  const start = c.pos;
+  const end = start + len;
+  if (end > buf.length) throw new DecodeError(`length prefix says ${len} bytes, only ${buf.length - start} present (truncated or not length-delimited)`);
+  frame.start = start;
+  frame.end = end;
+}
 
 /**
  * Splits a Kafka value into length-delimited FlowMessages, calling `each(start, end)` per
@@ -295,6 +341,8 @@ export interface EnrichmentBlocks {
   dst: Buffer;
   srcAs: number;
   dstAs: number;
+  /** Kafka key (exporter address bytes) when the exporter is known; else the caller slices it from the input */
+  key: Buffer | undefined;
 }
 
 /** Upper bound of the raw part of an EnrichedFlow given the input flow. */
@@ -303,21 +351,22 @@ export function rawPartBound(f: RawFlow): number {
   return 260 + (f.samplerE - f.samplerS) + (f.srcAddrE - f.srcAddrS) + (f.dstAddrE - f.dstAddrS);
 }
 
+// Byte loops instead of Buffer.copy: for the few bytes per field here, copy()'s call overhead dominates.
 function copyVarintField(out: Buffer, pos: number, tag: number, src: Buffer, s: number, e: number): number {
   if (e === s) return pos;
   // A zero value (single 0x00 byte) is the proto3 default: omit it, as a proto3 encoder would.
   if (e - s === 1 && src[s] === 0) return pos;
   out[pos++] = tag;
-  src.copy(out, pos, s, e);
-  return pos + (e - s);
+  for (let i = s; i < e; i++) out[pos++] = src[i];
+  return pos;
 }
 
 function bytesField(out: Buffer, pos: number, tag: number, src: Buffer, s: number, e: number): number {
   if (e === s) return pos;
   out[pos++] = tag;
   out[pos++] = e - s; // addresses are at most 16 bytes: one-byte length
-  src.copy(out, pos, s, e);
-  return pos + (e - s);
+  for (let i = s; i < e; i++) out[pos++] = src[i];
+  return pos;
 }
 
 function u32Field(out: Buffer, pos: number, tag: number, v: number): number {
@@ -327,9 +376,14 @@ function u32Field(out: Buffer, pos: number, tag: number, v: number): number {
 }
 
 function block(out: Buffer, pos: number, b: Buffer): number {
-  if (b.length === 0) return pos;
-  b.copy(out, pos);
-  return pos + b.length;
+  const n = b.length;
+  if (n === 0) return pos;
+  if (n > 64) {
+    b.copy(out, pos);
+    return pos + n;
+  }
+  for (let i = 0; i < n; i++) out[pos++] = b[i];
+  return pos;
 }
 
 /** Writes EnrichedFlow for `f` + `e` at out[pos]; returns the end position. Caller ensures room. */

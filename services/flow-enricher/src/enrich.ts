@@ -19,6 +19,7 @@ interface IfBlocks {
 }
 interface ExporterEntry {
   block: Buffer;
+  key: Buffer;
   ifaces: Map<number, IfBlocks>;
 }
 interface AddrEntry {
@@ -78,9 +79,9 @@ export function geoBlocks(g: GeoInfo): AddrEntry {
 
 const EMPTY_ADDR: AddrEntry = { src: EMPTY, dst: EMPTY, asn: 0 };
 
-/** Key of an address in a Map without allocating for IPv4: the uint32 value; IPv6: latin1 text. */
+/** Key of an address in a Map without allocating for IPv4: the int32 value (a V8 small integer); IPv6: latin1 text. */
 function addrKey(b: Buffer, s: number, e: number): number | string {
-  if (e - s === 4) return b.readUInt32BE(s);
+  if (e - s === 4) return (b[s] << 24) | (b[s + 1] << 16) | (b[s + 2] << 8) | b[s + 3];
   return b.toString("latin1", s, e);
 }
 
@@ -109,10 +110,11 @@ export class Enricher {
             outBlock: concat([encodeStringField(EF.out_if_name, clip(i.name)), encodeVarintField(EF.out_if_speed, i.speed)]),
           });
         }
-        entry = { block: exporterBlock(dev), ifaces };
+        entry = { block: exporterBlock(dev), ifaces, key: EMPTY };
         built.set(dev, entry);
       }
-      next.set(keyOfText(addr), entry);
+      const k = keyOfText(addr);
+      next.set(k, { ...entry, key: keyBytes(k) });
     }
     this.exporters = next;
   }
@@ -166,11 +168,13 @@ export class Enricher {
     const ex = this.exporters.get(addrKey(b, f.samplerS, f.samplerE));
     if (ex === undefined) {
       this.stats.exporterMisses++;
+      out.key = undefined;
       out.exporter = EMPTY;
       out.inIf = EMPTY;
       out.outIf = EMPTY;
     } else {
       this.stats.exporterHits++;
+      out.key = ex.key;
       out.exporter = ex.block;
       const i = f.inIf === 0 ? undefined : ex.ifaces.get(f.inIf);
       const o = f.outIf === 0 ? undefined : ex.ifaces.get(f.outIf);
@@ -192,7 +196,7 @@ export class Enricher {
 function keyOfText(addr: string): number | string {
   if (!addr.includes(":")) {
     const p = addr.split(".").map(Number);
-    return ((p[0] << 24) >>> 0) + (p[1] << 16) + (p[2] << 8) + p[3];
+    return (p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3];
   }
   const groups = addr.split(":").map((g) => parseInt(g, 16));
   const buf = Buffer.alloc(16);
@@ -200,6 +204,15 @@ function keyOfText(addr: string): number | string {
   return buf.toString("latin1", 0, 16);
 }
 
+function keyBytes(k: number | string): Buffer {
+  if (typeof k === "number") {
+    const b = Buffer.alloc(4);
+    b.writeInt32BE(k);
+    return b;
+  }
+  return Buffer.from(k, "latin1");
+}
+
 export function newBlocks(): EnrichmentBlocks {
-  return { exporter: EMPTY, inIf: EMPTY, outIf: EMPTY, src: EMPTY, dst: EMPTY, srcAs: 0, dstAs: 0 };
+  return { exporter: EMPTY, inIf: EMPTY, outIf: EMPTY, src: EMPTY, dst: EMPTY, srcAs: 0, dstAs: 0, key: undefined };
 }

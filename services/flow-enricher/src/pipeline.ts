@@ -2,7 +2,7 @@
  * decode → enrich → encode for one batch of Kafka values (no I/O here).
  * A bad input never throws out of this function: it becomes a dead letter with its reason.
  */
-import { DecodeError, RawFlow, Slab, decodeFlowMessage, encodeEnrichedFlow, forEachDelimited, rawPartBound } from "./codec";
+import { DecodeError, RawFlow, Slab, decodeFlowMessage, encodeEnrichedFlow, rawPartBound, readDelimitedLength } from "./codec";
 import { Enricher, newBlocks } from "./enrich";
 
 export interface OutMessage {
@@ -29,6 +29,7 @@ export class Processor {
   private readonly flow = new RawFlow();
   private readonly blocks = newBlocks();
   private readonly slab = new Slab();
+  private readonly frame = { start: 0, end: 0 };
 
   constructor(private readonly enricher: Enricher, private readonly maxMessageBytes: number) {}
 
@@ -44,16 +45,22 @@ export class Processor {
     }
     const mark = res.out.length;
     try {
-      forEachDelimited(value, (start, end) => {
-        const f = this.flow;
-        decodeFlowMessage(value, start, end, f);
-        this.enricher.enrich(f, this.blocks);
-        const b = this.blocks;
-        const bound = rawPartBound(f) + b.exporter.length + b.inIf.length + b.outIf.length + b.src.length + b.dst.length;
+      // goflow2 writes one length-delimited FlowMessage per value; several back to back are accepted
+      let pos = 0;
+      const n = value.length;
+      const f = this.flow;
+      const bl = this.blocks;
+      const frame = this.frame;
+      while (pos < n) {
+        readDelimitedLength(value, pos, frame);
+        decodeFlowMessage(value, frame.start, frame.end, f);
+        pos = frame.end;
+        this.enricher.enrich(f, bl);
+        const bound = rawPartBound(f) + bl.exporter.length + bl.inIf.length + bl.outIf.length + bl.src.length + bl.dst.length;
         const buf = this.slab.reserve(bound);
-        const endPos = encodeEnrichedFlow(buf, this.slab.offset, f, b);
-        res.out.push({ key: value.subarray(f.samplerS, f.samplerE), value: this.slab.take(endPos) });
-      });
+        const endPos = encodeEnrichedFlow(buf, this.slab.offset, f, bl);
+        res.out.push({ key: bl.key ?? value.subarray(f.samplerS, f.samplerE), value: this.slab.take(endPos) });
+      }
     } catch (e) {
       // all-or-nothing per Kafka value: drop partial outputs of a value that turned out bad
       res.out.length = mark;
