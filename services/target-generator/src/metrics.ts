@@ -1,0 +1,23 @@
+/**
+ * Metrics the stale-sync alert and dashboards use (prom-client, own registry). Long-running
+ * `--interval` mode serves them on /metrics; a one-shot run can write them to a file.
+ */
+import { Counter, Gauge, Registry } from "prom-client";
+
+export class SyncMetrics {
+  readonly registry = new Registry();
+  /** Failed syncs by stage: netbox, generate, read_targets, guard, write. */
+  readonly errors = new Counter({ name: "helios_target_sync_errors_total", help: "Target syncs that failed, by stage.", labelNames: ["stage"], registers: [this.registry] });
+  readonly runs = new Counter({ name: "helios_target_sync_runs_total", help: "Target sync attempts.", registers: [this.registry] });
+  /** Set only after a success, so a generator that never succeeded has no series (absent). */
+  readonly lastSuccess = new Gauge({ name: "helios_target_sync_last_success_timestamp_seconds", help: "Unix time of the last successful sync.", registers: [this.registry] });
+  readonly lastRun = new Gauge({ name: "helios_target_sync_last_run_timestamp_seconds", help: "Unix time of the last sync attempt.", registers: [this.registry] });
+  readonly devices = new Gauge({ name: "helios_target_sync_devices", help: "Devices per target type in the last successful sync.", labelNames: ["target_type"], registers: [this.registry] });
+  readonly skipped = new Gauge({ name: "helios_target_sync_skipped_devices", help: "Devices (or one of their target types) left out of the last sync, by reason.", labelNames: ["reason", "scope"], registers: [this.registry] });
+  readonly written = new Counter({ name: "helios_target_sync_configmap_writes_total", help: "ConfigMaps (or files) created, replaced or deleted.", registers: [this.registry] });
+  readonly duration = new Gauge({ name: "helios_target_sync_duration_seconds", help: "Duration of the last sync attempt.", registers: [this.registry] });
+
+  constructor() {
+    for (const stage of ["netbox", "generate", "read_targets", "guard", "write"]) this.errors.inc({ stage }, 0);
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * NetBox device JSON (REST API, NetBox 4.x field names) -> Device. Pure. Anything missing or
+ * invalid leaves the device (or one of its target types) out with a counted reason; nothing
+ * here throws on bad data.
+ *
+ * Custom fields read (NetBox `custom_fields` object):
+ *   helios_monitor (boolean, must be true), gnmi_enabled (boolean), gnmi_port (integer 1-65535,
+ *   default 57400), snmp_enabled (boolean), snmp_module (text, default "if_mib"), snmp_auth
+ *   (text, optional, default from options), telemetry_profile (text, default "standard"),
+ *   monitoring_tier (text, required: the `tier` label), blackbox_probes (text "icmp, tcp:22,
+ *   http:8080/health, dns" or a JSON/multi-select list of the same strings).
+ */
+import { isIP } from "net";
+import { Device, PROBE_KINDS, ProbeKind, ProbeSpec, Skip, Taxonomy } from "./types";
+
+/** What the device list needs to know about a site (the device's nested site has no region). */
+export interface SiteInfo {
+  slug: string;
+  region?: string;
+}
+
+export interface NormalizeOptions {
+  /** Site id -> slug and region slug (from /api/dcim/sites/). */
+  sites: ReadonlyMap<number, SiteInfo>;
+  defaultSnmpModule: string;
+  defaultSnmpAuth: string;
+  defaultTelemetryProfile: string;
+  defaultGnmiPort: number;
+}
+
+export const DEFAULT_NORMALIZE: Omit<NormalizeOptions, "sites"> = {
+  defaultSnmpModule: "if_mib",
+  defaultSnmpAuth: "public_v2",
+  defaultTelemetryProfile: "standard",
+  defaultGnmiPort: 57400,
+};
+
+const LABEL_VALUE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+const str = (o: unknown, k: string): string | undefined => (isObj(o) && typeof o[k] === "string" ? (o[k] as string) : undefined);
+
+export interface NormalizeResult {
+  device?: Device;
+  skips: Skip[];
+}
+
+export function normalizeDevice(raw: unknown, opts: NormalizeOptions): NormalizeResult {
+  const skips: Skip[] = [];
+  const id = isObj(raw) && typeof raw.id === "number" ? raw.id : undefined;
+  const name = str(raw, "name");
+  const label = name ?? `id:${id ?? "?"}`;
+  const skip = (reason: string, detail: string): NormalizeResult => ({ skips: [{ device: label, id, reason, detail, scope: "device" }] });
+  if (!isObj(raw)) return skip("not_an_object", "device entry is not a JSON object");
+  if (!name || !name.trim()) return skip("missing_name", "device has no name");
+  if (!LABEL_VALUE.test(name)) return skip("invalid_name", `device name ${JSON.stringify(name)} is not usable as a label/target name`);
+
+  const cf = isObj(raw.custom_fields) ? raw.custom_fields : {};
+  if (cf.helios_monitor !== true) return skip("not_monitored", "custom field helios_monitor is not true");
+  const status = isObj(raw.status) ? raw.status.value : raw.status;
+  if (status !== "active") return skip("not_active", `status is ${JSON.stringify(status)}`);
+
+  const ipObj = raw.primary_ip ?? raw.primary_ip4 ?? raw.primary_ip6;
+  const cidr = str(ipObj, "address");
+  if (!cidr) return skip("missing_primary_ip", "device has no primary IP");
+  const address = cidr.split("/")[0];
+  if (!isIP(address)) return skip("invalid_primary_ip", `primary IP ${JSON.stringify(cidr)} is not an IP address`);
+
+  const siteId = isObj(raw.site) && typeof raw.site.id === "number" ? raw.site.id : undefined;
+  const site = siteId !== undefined ? opts.sites.get(siteId) : undefined;
+  if (!site) return skip("missing_site", "device has no site, or the site is unknown");
+  if (!site.region) return skip("missing_region", `site ${site.slug} has no region`);
+  const dt = isObj(raw.device_type) ? raw.device_type : undefined;
+  const vendor = str(dt?.manufacturer, "slug");
+  if (!vendor) return skip("missing_vendor", "device type has no manufacturer");
+  const role = str(raw.role, "slug");
+  if (!role) return skip("missing_role", "device has no role (NetBox 4.x `role`)");
+  const platform = str(raw.platform, "slug") ?? "unknown";
+  const tier = cf.monitoring_tier;
+  if (typeof tier !== "string" || !tier) return skip("missing_tier", "custom field monitoring_tier is empty");
+
+  const labels: Taxonomy = { device: name, site: site.slug, region: site.region, vendor, platform, role, tier };
+  for (const [k, v] of Object.entries(labels)) {
+    if (!LABEL_VALUE.test(v)) return skip("invalid_label", `${k} value ${JSON.stringify(v)} is not a valid label value`);
+  }
+
+  const partial = (scope: Skip["scope"], reason: string, detail: string) => skips.push({ device: name, id, reason, detail, scope });
+
+  let gnmiEnabled = cf.gnmi_enabled === true;
+  let gnmiPort = opts.defaultGnmiPort;
+  if (gnmiEnabled && cf.gnmi_port !== null && cf.gnmi_port !== undefined) {
+    const p = cf.gnmi_port;
+    if (typeof p === "number" && Number.isInteger(p) && p >= 1 && p <= 65535) gnmiPort = p;
+    else {
+      partial("gnmic", "invalid_gnmi_port", `gnmi_port ${JSON.stringify(p)} is not a port`);
+      gnmiEnabled = false;
+    }
+  }
+  const telemetryProfile = typeof cf.telemetry_profile === "string" && cf.telemetry_profile ? cf.telemetry_profile : opts.defaultTelemetryProfile;
+
+  let snmpEnabled = cf.snmp_enabled === true;
+  const snmpModule = typeof cf.snmp_module === "string" && cf.snmp_module ? cf.snmp_module : opts.defaultSnmpModule;
+  const snmpAuth = typeof cf.snmp_auth === "string" && cf.snmp_auth ? cf.snmp_auth : opts.defaultSnmpAuth;
+  if (snmpEnabled && (!LABEL_VALUE.test(snmpModule) || !LABEL_VALUE.test(snmpAuth))) {
+    partial("snmp", "invalid_snmp_module", `snmp_module/snmp_auth ${JSON.stringify([snmpModule, snmpAuth])} invalid`);
+    snmpEnabled = false;
+  }
+
+  const probes: ProbeSpec[] = [];
+  for (const spec of probeSpecs(cf.blackbox_probes)) {
+    const r = parseProbe(spec, address);
+    if (typeof r === "string") partial("blackbox", "invalid_probe", r);
+    else if (!probes.some((p) => p.kind === r.kind && p.target === r.target)) probes.push(r);
+  }
+  if (cf.blackbox_probes !== null && cf.blackbox_probes !== undefined && typeof cf.blackbox_probes !== "string" && !Array.isArray(cf.blackbox_probes)) {
+    partial("blackbox", "invalid_probe", `blackbox_probes ${JSON.stringify(cf.blackbox_probes)} is neither text nor a list`);
+  }
+  probes.sort((a, b) => (a.kind === b.kind ? cmp(a.target, b.target) : cmp(a.kind, b.kind)));
+
+  return {
+    device: {
+      id: id ?? 0,
+      address,
+      labels,
+      gnmi: { enabled: gnmiEnabled, port: gnmiPort },
+      snmp: { enabled: snmpEnabled, module: snmpModule, auth: snmpAuth },
+      telemetryProfile,
+      probes,
+    },
+    skips,
+  };
+}
+
+function probeSpecs(v: unknown): string[] {
+  if (typeof v === "string") return v.split(/[\s,]+/).filter(Boolean);
+  if (Array.isArray(v)) return v.map((x) => (typeof x === "string" ? x.trim() : JSON.stringify(x))).filter(Boolean);
+  return [];
+}
+
+/** Host part of a target: IPv6 gets brackets. */
+export function hostPort(address: string, port: number): string {
+  return isIP(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+/** `icmp` | `tcp:<port>` | `http[:<port>][/path]` | `dns[:<port>]` -> ProbeSpec, or an error text. */
+export function parseProbe(spec: string, address: string): ProbeSpec | string {
+  const m = /^(icmp|tcp|http|dns)(?::([0-9]{1,5}))?(\/[A-Za-z0-9._~%/?=&-]*)?$/i.exec(spec.trim());
+  if (!m) return `probe ${JSON.stringify(spec)} is not one of ${PROBE_KINDS.join(", ")} (forms: icmp, tcp:<port>, http[:<port>][/path], dns[:<port>])`;
+  const kind = m[1].toLowerCase() as ProbeKind;
+  const port = m[2] !== undefined ? Number(m[2]) : undefined;
+  const path = m[3];
+  if (port !== undefined && (port < 1 || port > 65535)) return `probe ${JSON.stringify(spec)}: port out of range`;
+  if (path && kind !== "http") return `probe ${JSON.stringify(spec)}: only http probes take a path`;
+  switch (kind) {
+    case "icmp":
+      if (port !== undefined) return `probe ${JSON.stringify(spec)}: icmp takes no port`;
+      return { kind, target: address };
+    case "tcp":
+      if (port === undefined) return `probe ${JSON.stringify(spec)}: tcp needs a port (tcp:<port>)`;
+      return { kind, target: hostPort(address, port) };
+    case "http": {
+      const host = port === undefined ? (isIP(address) === 6 ? `[${address}]` : address) : hostPort(address, port);
+      return { kind, target: `http://${host}${path ?? "/"}` };
+    }
+    case "dns":
+      return { kind, target: hostPort(address, port ?? 53) };
+  }
+}
+
+export function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
