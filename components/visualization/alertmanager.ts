@@ -56,7 +56,8 @@ export function renderAlertmanagerConfig(template: string, values: ReceiverValue
     throw new Error(`${source}: must have a top-level route and a receivers list`);
   }
   const unknown = new Set<string>();
-  for (const m of template.matchAll(PLACEHOLDER)) if (!KNOWN.includes(m[1] as keyof ReceiverValues)) unknown.add(m[1]);
+  // Placeholders in values only (comments may mention the syntax).
+  for (const m of JSON.stringify(doc).matchAll(PLACEHOLDER)) if (!KNOWN.includes(m[1] as keyof ReceiverValues)) unknown.add(m[1]);
   if (unknown.size) throw new Error(`${source}: unknown placeholder(s) ${[...unknown].map((u) => "${" + u + "}").join(", ")}; known: ${KNOWN.join(", ")}`);
 
   const disabled: string[] = [];

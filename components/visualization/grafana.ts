@@ -83,6 +83,16 @@ export function grafanaDatasources(thanosQueryUrl: string, clickhouse: { host: s
   };
 }
 
+/** Refuses inputs Grafana cannot start (or log in) with; the message names the stack key to set. */
+export function checkGrafanaInputs(args: Pick<GrafanaArgs, "adminPassword" | "oidc" | "oidcClientSecret">): void {
+  if (args.adminPassword === undefined) {
+    throw new Error("Grafana needs an admin password: set it with `pulumi config set --secret helios:grafanaAdminPassword <password>`");
+  }
+  if (args.oidc && args.oidcClientSecret === undefined) {
+    throw new Error("helios:oidc is set but helios:oidcClientSecret is not; set it with `pulumi config set --secret helios:oidcClientSecret <secret>`");
+  }
+}
+
 export interface GrafanaArgs {
   datacenter: string;
   tier: TierSpec;
@@ -107,12 +117,8 @@ export class Grafana extends pulumi.ComponentResource {
     const labels = commonLabels("grafana");
     const deps = args.namespace ? [args.namespace] : [];
 
-    if (args.adminPassword === undefined) {
-      throw new Error("Grafana needs an admin password: set helios:grafanaAdminPassword with `pulumi config set --secret`");
-    }
-    if (args.oidc && args.oidcClientSecret === undefined) {
-      throw new Error("helios:oidc is set but helios:oidcClientSecret is not; set it with `pulumi config set --secret helios:oidcClientSecret <secret>`");
-    }
+    checkGrafanaInputs(args);
+    const adminPassword = args.adminPassword as pulumi.Input<string>;
     if (!args.oidc) heliosWarn("Grafana has no OIDC login (helios:oidc not set); only the admin account can sign in", this);
     const replicas = args.databaseUrl === undefined ? 1 : args.tier.grafana.replicas;
     if (args.databaseUrl === undefined) {
@@ -121,7 +127,7 @@ export class Grafana extends pulumi.ComponentResource {
 
     this.adminSecret = new k8s.core.v1.Secret(
       "grafana-admin",
-      { metadata: { name: "grafana-admin", namespace: ns, labels }, type: "Opaque", stringData: { "admin-user": "admin", "admin-password": pulumi.secret(args.adminPassword) } },
+      { metadata: { name: "grafana-admin", namespace: ns, labels }, type: "Opaque", stringData: { "admin-user": "admin", "admin-password": pulumi.secret(adminPassword) } },
       { parent: this, dependsOn: deps },
     );
     const env: Record<string, pulumi.Input<string>> = {};
