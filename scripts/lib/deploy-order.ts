@@ -1,0 +1,35 @@
+/**
+ * Order in which stacks are deployed by the Automation API driver (scripts/deploy.ts).
+ * Secondaries go first so that a primary, deployed after them, reads their exported
+ * federation endpoints in the same run; a stack deployed before one of its peers gets a
+ * second pass at the end so it federates that peer too.
+ */
+export interface StackRole {
+  stack: string;
+  role: "primary" | "secondary";
+  peers: string[];
+}
+
+export interface DeployPlan {
+  /** Stacks in first-pass order. */
+  order: string[];
+  /** Stacks to update once more after the first pass, because a peer came after them. */
+  secondPass: string[];
+}
+
+export function planDeployOrder(stacks: StackRole[]): DeployPlan {
+  const names = new Set(stacks.map((s) => s.stack));
+  for (const s of stacks) {
+    for (const p of s.peers) {
+      if (!names.has(p)) throw new Error(`stack ${s.stack} peers with ${p}, which is not among the stacks being deployed (${[...names].join(", ")})`);
+    }
+  }
+  const rank = (s: StackRole) => (s.role === "secondary" ? 0 : 1);
+  const order = [...stacks].sort((a, b) => rank(a) - rank(b) || a.stack.localeCompare(b.stack)).map((s) => s.stack);
+  const position = new Map(order.map((name, i) => [name, i]));
+  const secondPass = order.filter((name) => {
+    const s = stacks.find((x) => x.stack === name)!;
+    return s.peers.some((p) => position.get(p)! > position.get(name)!);
+  });
+  return { order, secondPass };
+}
