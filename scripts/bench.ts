@@ -7,7 +7,9 @@ import { spawnSync } from "child_process";
 import * as path from "path";
 
 /** name -> command (run from the repo root). Add a line per benchmark. */
-const BENCHMARKS: Record<string, string[]> = {};
+const BENCHMARKS: Record<string, string[]> = {
+  "flow-enricher": ["node", "--import", "tsx", "services/flow-enricher/bench/bench.ts"],
+};
 
 const root = path.resolve(__dirname, "..");
 const wanted = process.argv.slice(2);
