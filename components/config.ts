@@ -103,6 +103,13 @@ export const PLAIN_KEYS = {
     "DNS domain where peers reach this DC over TLS (thanos-query.<domain>:443, minio.<domain>); defaults to <datacenter>.helios.internal.",
   ),
   externalSecrets: key(externalSecretsSchema.optional(), "Take secrets from External Secrets instead of Pulumi secret config: {storeName, storeKind}.", true),
+  collectionTargets: key(
+    z.enum(["generator", "static"]).default("generator"),
+    "Targets collection reads: generator (the target generator's helios-targets-* ConfigMaps) | static (config/targets/static/).",
+  ),
+  gnmiUsername: key(z.string().min(1).default("helios"), "Username gnmic logs in to devices with (password: secret helios:gnmiPassword)."),
+  gnmiTlsSkipVerify: key(z.boolean().default(false), "Accept any gNMI device certificate (labs only); otherwise verify against helios:gnmiTlsCa or the system roots.", true),
+  snmpUsername: key(z.string().min(1).default("helios"), "SNMPv3 user of the helios_v3 snmp_exporter auth (passwords: secrets helios:snmpAuthPassword / helios:snmpPrivPassword)."),
 } as const;
 
 /** Secret keys: set with `pulumi config set --secret`, never plain. Value is the doc. */
@@ -117,6 +124,11 @@ export const SECRET_KEYS = {
   s3SecretKey: "Secret key matching helios:s3AccessKey.",
   minioRootPassword: "Root password of this DC's MinIO (MinIO topologies).",
   maxmindLicenseKey: "MaxMind license key for GeoIP database updates.",
+  gnmiPassword: "Password gnmic logs in to devices with.",
+  gnmiTlsCa: "PEM CA bundle gnmic verifies device certificates with (optional).",
+  snmpCommunity: "SNMPv2c community of the public_v2 snmp_exporter auth (defaults to `public` when unset).",
+  snmpAuthPassword: "SNMPv3 authentication password (SHA256) of the helios_v3 auth.",
+  snmpPrivPassword: "SNMPv3 privacy password (AES) of the helios_v3 auth.",
 } as const;
 export type SecretKey = keyof typeof SECRET_KEYS;
 

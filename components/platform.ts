@@ -3,6 +3,7 @@
  * ComponentResource module; this file only wires them together.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { Collection } from "./collection";
 import { HeliosConfig } from "./config";
 import { Namespaces } from "./namespaces";
 import { NetworkBaseline } from "./network-baseline";
@@ -21,6 +22,7 @@ export class HeliosPlatform extends pulumi.ComponentResource {
   public readonly network: NetworkBaseline;
   public readonly peers: PeerStacks;
   public readonly storage: MetricsStorage;
+  public readonly collection: Collection;
 
   constructor(name: string, args: HeliosPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("helios:platform:Platform", name, {}, opts);
@@ -42,6 +44,12 @@ export class HeliosPlatform extends pulumi.ComponentResource {
     this.storage = new MetricsStorage(
       "storage",
       { config, tier: this.tier, namespaces: this.namespaces.namespaces, peers: this.peers.peers },
+      { parent: this },
+    );
+
+    this.collection = new Collection(
+      "collection",
+      { config, tier: this.tier, namespace: this.namespaces.namespaces.collection, crdsReady: [this.storage.prometheus.release] },
       { parent: this },
     );
 

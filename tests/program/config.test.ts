@@ -66,6 +66,10 @@ describe("stack config", () => {
     objectStorage: [{ bucket: "Bad_Bucket" }, "valid S3 bucket name"],
     federationDomain: ["https://dc-a.example.net", "DNS domain"],
     externalSecrets: [{ storeName: "vault", storeKind: "Vault" }, "allowed: SecretStore, ClusterSecretStore"],
+    collectionTargets: ["netbox", "allowed: generator, static"],
+    gnmiUsername: ["", "helios:gnmiUsername"],
+    gnmiTlsSkipVerify: ["yes", "helios:gnmiTlsSkipVerify"],
+    snmpUsername: ["", "helios:snmpUsername"],
   };
   it.each(Object.entries(badValues))("rejects a bad helios:%s", (key, [value, fragment]) => {
     const msg = errorOf(baseConfig({ [`helios:${key}`]: value }));

@@ -1,0 +1,42 @@
+# Engine: gnmic (gNMI collector; our rendered config drives it against a loopback gNMI server).
+#
+# The Go module proxy reachable here refuses github.com/openconfig/gnmic at every version
+# (403 on .info/.list), so `go install github.com/openconfig/gnmic@vX` cannot work. The
+# newest release it serves is the pre-move path github.com/karimra/gnmic@v0.26.0 (v0.26.1
+# and later are refused; the project moved to openconfig/gnmic at v0.27). Its dependency
+# inet.af/netaddr is refused too; the identical code is served under its GitHub path
+# github.com/inetaf/netaddr, so the build module replaces it. The old
+# go4.org/unsafe/assume-no-moving-gc it pins panics on current Go at start-up; newer
+# pseudo-versions of that module are no-ops, so the build module requires one.
+HELIOS_GNMIC_MODULE="github.com/karimra/gnmic"
+HELIOS_GNMIC_VERSION="v0.26.0"
+
+# go_tool_module NAME MODULE VERSION PACKAGE [go.mod lines...]
+# Builds PACKAGE from MODULE@VERSION inside a throw-away module. Unlike `go install pkg@v`
+# this never reads the proxy's @v/list (refused here for several modules, which makes
+# `go install` fail while "loading deprecation"). The binary's build info still records
+# `mod MODULE VERSION`, so go_tool_version_ok works on it. Extra go.mod lines (replace /
+# require) can be passed for modules the proxy refuses.
+go_tool_module() {
+  local name="$1" module="$2" version="$3" pkg="$4"; shift 4
+  if stamped "$name-$version" && [ -x "$BIN/$name" ]; then return 0; fi
+  command -v go >/dev/null || die "go not found; it is needed to build $name"
+  local dir; dir="$(mktemp -d)"
+  {
+    printf 'module helios.local/build/%s\n\ngo 1.22\n\nrequire %s %s\n' "$name" "$module" "$version"
+    local line; for line in "$@"; do printf '%s\n' "$line"; done
+  } > "$dir/go.mod"
+  printf '//go:build tools\n\npackage tools\n\nimport _ "%s"\n' "$pkg" > "$dir/tools.go"
+  log "go build $pkg ($module@$version)"
+  (cd "$dir" && GOFLAGS="-mod=mod -trimpath -buildvcs=false" go build -o "$BIN/$name" "$pkg") \
+    || { rm -rf "$dir"; die "building $name from $module@$version failed"; }
+  rm -rf "$dir"
+  stamp "$name-$version"
+}
+
+install_gnmic() {
+  go_tool_module gnmic "$HELIOS_GNMIC_MODULE" "$HELIOS_GNMIC_VERSION" "$HELIOS_GNMIC_MODULE" \
+    "require go4.org/unsafe/assume-no-moving-gc v0.0.0-20231121144256-b99613f794b6" \
+    "replace inet.af/netaddr v0.0.0-20210903134321-85fa6c94624e => github.com/inetaf/netaddr v0.0.0-20210903134321-85fa6c94624e"
+  go_tool_version_ok gnmic "$HELIOS_GNMIC_VERSION"
+}
