@@ -1,0 +1,193 @@
+/**
+ * Flow storage: the Altinity clickhouse-operator (Helm), ClickHouse Keeper when the install is
+ * clustered, and the ClickHouseInstallation with shards/replicas/storage from the tier.
+ * proto/flow.proto is mounted at the server's format_schema_path so the Kafka engine's
+ * kafka_schema 'flow.proto:EnrichedFlow' resolves; user passwords are generated into a Secret
+ * the operator reads (k8s_secret_password). ClickHouse's Prometheus endpoint is on 9363
+ * (asynchronous metrics included: disk space for the ClickHouse-disk alert).
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { commonLabels } from "../labels";
+import { TierSpec } from "../tiers";
+import { CHARTS, IMAGES, imageRef } from "../versions";
+import { CH_CLUSTER, CHI_NAME, CLICKHOUSE_SECRET, CLICKHOUSE_USERS, FLOWS_NS, FORMAT_SCHEMA_PATH, KEEPER_NAME, KEEPER_SERVICE } from "./names";
+
+export const FLOW_PROTO_FILE = path.resolve(__dirname, "..", "..", "proto", "flow.proto");
+
+export interface ClickHouseArgs {
+  tier: TierSpec;
+  /** The namespace. */
+  dependsOn: pulumi.Resource[];
+  /** Releases installing monitoring.coreos.com CRDs (PodMonitor). */
+  crdsReady?: pulumi.Resource[];
+  /** Offline plan: generated passwords have no value under the mocks, so a placeholder stands in. */
+  planMode?: boolean;
+}
+
+/** The install's shape, from the tier: what the migrator renders the SQL for. */
+export function clickhouseShape(tier: TierSpec): { replicated: boolean; sharded: boolean; clustered: boolean } {
+  const replicated = tier.clickhouse.replicas > 1;
+  const sharded = tier.clickhouse.shards > 1;
+  return { replicated, sharded, clustered: replicated || sharded };
+}
+
+export class ClickHouse extends pulumi.ComponentResource {
+  public readonly operator: k8s.helm.v3.Release;
+  public readonly installation: k8s.apiextensions.CustomResource;
+  public readonly keeper?: k8s.apiextensions.CustomResource;
+  public readonly credentials: k8s.core.v1.Secret;
+  /** Password of the read-only `grafana` user (for the visualization layer's datasource). */
+  public readonly readerPassword: pulumi.Output<string>;
+
+  constructor(name: string, args: ClickHouseArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("helios:flows:ClickHouse", name, {}, opts);
+    const c = args.tier.clickhouse;
+    const shape = clickhouseShape(args.tier);
+    const pin = CHARTS.clickhouseOperator;
+
+    this.operator = new k8s.helm.v3.Release(
+      "clickhouse-operator",
+      {
+        name: "clickhouse-operator",
+        chart: pin.chart,
+        version: pin.version,
+        repositoryOpts: { repo: pin.repository },
+        namespace: FLOWS_NS,
+        values: { operator: { resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } } } },
+      },
+      { parent: this, dependsOn: args.dependsOn },
+    );
+    const crDeps = [...args.dependsOn, this.operator];
+
+    const admin = new random.RandomPassword("clickhouse-admin-password", { length: 32, special: false }, { parent: this });
+    const reader = new random.RandomPassword("clickhouse-reader-password", { length: 32, special: false }, { parent: this });
+    const value = (p: random.RandomPassword) => (args.planMode ? pulumi.secret("<generated at deploy>") : p.result);
+    this.readerPassword = pulumi.secret(value(reader));
+    this.credentials = new k8s.core.v1.Secret(
+      "clickhouse-credentials",
+      {
+        metadata: { name: CLICKHOUSE_SECRET, namespace: FLOWS_NS, labels: commonLabels("clickhouse") },
+        type: "Opaque",
+        stringData: { "admin-user": CLICKHOUSE_USERS.admin, "admin-password": value(admin), "reader-user": CLICKHOUSE_USERS.reader, "reader-password": value(reader) },
+      },
+      { parent: this, dependsOn: args.dependsOn },
+    );
+
+    const schemas = new k8s.core.v1.ConfigMap(
+      "clickhouse-format-schemas",
+      {
+        metadata: { name: "clickhouse-format-schemas", namespace: FLOWS_NS, labels: commonLabels("clickhouse") },
+        data: { "flow.proto": fs.readFileSync(FLOW_PROTO_FILE, "utf8") },
+      },
+      { parent: this, dependsOn: args.dependsOn },
+    );
+
+    if (shape.clustered) {
+      this.keeper = new k8s.apiextensions.CustomResource(
+        "clickhouse-keeper",
+        {
+          apiVersion: "clickhouse-keeper.altinity.com/v1",
+          kind: "ClickHouseKeeperInstallation",
+          metadata: { name: KEEPER_NAME, namespace: FLOWS_NS, labels: commonLabels("clickhouse-keeper") },
+          spec: {
+            defaults: { templates: { podTemplate: "keeper", dataVolumeClaimTemplate: "keeper-data" } },
+            configuration: { clusters: [{ name: "keeper", layout: { replicasCount: c.keeperReplicas } }] },
+            templates: {
+              podTemplates: [
+                {
+                  name: "keeper",
+                  spec: {
+                    containers: [
+                      {
+                        name: "clickhouse-keeper",
+                        image: imageRef(IMAGES.clickhouseKeeper),
+                        resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } },
+                      },
+                    ],
+                  },
+                },
+              ],
+              volumeClaimTemplates: [{ name: "keeper-data", spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "10Gi" } } } }],
+            },
+          },
+        },
+        { parent: this, dependsOn: crDeps },
+      );
+    }
+
+    const secretRef = (key: string) => `${FLOWS_NS}/${CLICKHOUSE_SECRET}/${key}`;
+    this.installation = new k8s.apiextensions.CustomResource(
+      "clickhouse-installation",
+      {
+        apiVersion: "clickhouse.altinity.com/v1",
+        kind: "ClickHouseInstallation",
+        metadata: { name: CHI_NAME, namespace: FLOWS_NS, labels: commonLabels("clickhouse") },
+        spec: {
+          defaults: { templates: { podTemplate: "clickhouse", dataVolumeClaimTemplate: "data" } },
+          configuration: {
+            ...(shape.clustered ? { zookeeper: { nodes: [{ host: KEEPER_SERVICE, port: 2181 }] } } : {}),
+            users: {
+              [`${CLICKHOUSE_USERS.admin}/k8s_secret_password`]: secretRef("admin-password"),
+              [`${CLICKHOUSE_USERS.admin}/networks/ip`]: ["::/0"],
+              [`${CLICKHOUSE_USERS.admin}/profile`]: "default",
+              [`${CLICKHOUSE_USERS.reader}/k8s_secret_password`]: secretRef("reader-password"),
+              [`${CLICKHOUSE_USERS.reader}/networks/ip`]: ["::/0"],
+              [`${CLICKHOUSE_USERS.reader}/profile`]: "readonly",
+            },
+            profiles: { "readonly/readonly": 1 },
+            settings: {
+              format_schema_path: FORMAT_SCHEMA_PATH,
+              "prometheus/endpoint": "/metrics",
+              "prometheus/port": 9363,
+              "prometheus/metrics": true,
+              "prometheus/events": true,
+              "prometheus/asynchronous_metrics": true,
+            },
+            clusters: [{ name: CH_CLUSTER, layout: { shardsCount: c.shards, replicasCount: c.replicas } }],
+          },
+          templates: {
+            podTemplates: [
+              {
+                name: "clickhouse",
+                metadata: { labels: commonLabels("clickhouse") },
+                spec: {
+                  containers: [
+                    {
+                      name: "clickhouse",
+                      image: imageRef(IMAGES.clickhouse),
+                      resources: c.resources,
+                      ports: [{ name: "metrics", containerPort: 9363 }],
+                      volumeMounts: [{ name: "format-schemas", mountPath: FORMAT_SCHEMA_PATH, readOnly: true }],
+                    },
+                  ],
+                  volumes: [{ name: "format-schemas", configMap: { name: "clickhouse-format-schemas" } }],
+                },
+              },
+            ],
+            volumeClaimTemplates: [{ name: "data", spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: c.storage } } } }],
+          },
+        },
+      },
+      { parent: this, dependsOn: [...crDeps, this.credentials, schemas, ...(this.keeper ? [this.keeper] : [])] },
+    );
+
+    new k8s.apiextensions.CustomResource(
+      "clickhouse-podmonitor",
+      {
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "PodMonitor",
+        metadata: { name: "clickhouse", namespace: FLOWS_NS, labels: commonLabels("clickhouse") },
+        spec: {
+          selector: { matchLabels: { "clickhouse.altinity.com/chi": CHI_NAME } },
+          podMetricsEndpoints: [{ port: "metrics", path: "/metrics" }],
+        },
+      },
+      { parent: this, dependsOn: [...args.dependsOn, ...(args.crdsReady ?? [])] },
+    );
+    this.registerOutputs({ installation: CHI_NAME, shards: c.shards, replicas: c.replicas });
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * flow-enricher (services/flow-enricher): Deployment + HPA from the tier, NetBox URL and token,
+ * Kafka topics, and GeoLite2 City/ASN databases kept current by MaxMind's geoipupdate: an init
+ * container fetches them before the enricher starts (it refuses to start without them) and a
+ * sidecar refreshes them every 24 h into the shared emptyDir (the enricher reloads changed files).
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { SecretValue } from "../config";
+import { commonLabels } from "../labels";
+import { TierSpec } from "../tiers";
+import { IMAGES, imageRef } from "../versions";
+import { FLOWS_NS, KAFKA_BOOTSTRAP, POD_LABELS, TOPICS } from "./names";
+import { cpuHpa, podMonitor, RESTRICTED_CONTAINER } from "./workload";
+
+export const GEOIP_DIR = "/var/lib/geoip";
+export const GEOIP_EDITIONS = "GeoLite2-City GeoLite2-ASN";
+
+export interface FlowEnricherArgs {
+  tier: TierSpec;
+  imageRegistry: string;
+  imageTag: string;
+  netboxUrl: string;
+  netboxToken: SecretValue;
+  maxmindAccountId?: string;
+  maxmindLicenseKey: SecretValue;
+  dependsOn: pulumi.Resource[];
+  crdsReady?: pulumi.Resource[];
+}
+
+export class FlowEnricher extends pulumi.ComponentResource {
+  public readonly deployment: k8s.apps.v1.Deployment;
+
+  constructor(name: string, args: FlowEnricherArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("helios:flows:FlowEnricher", name, {}, opts);
+    const labels = { ...commonLabels("flow-enricher"), ...POD_LABELS.flowEnricher };
+    const secret = new k8s.core.v1.Secret(
+      "flow-enricher-secrets",
+      {
+        metadata: { name: "flow-enricher", namespace: FLOWS_NS, labels },
+        type: "Opaque",
+        stringData: {
+          "netbox-token": args.netboxToken ?? pulumi.secret(""),
+          "maxmind-account-id": args.maxmindAccountId ?? "",
+          "maxmind-license-key": args.maxmindLicenseKey ?? pulumi.secret(""),
+        },
+      },
+      { parent: this, dependsOn: args.dependsOn },
+    );
+    const fromSecret = (key: string) => ({ secretKeyRef: { name: "flow-enricher", key } });
+    const geoipEnv = (frequencyHours: number) => [
+      { name: "GEOIPUPDATE_ACCOUNT_ID", valueFrom: fromSecret("maxmind-account-id") },
+      { name: "GEOIPUPDATE_LICENSE_KEY", valueFrom: fromSecret("maxmind-license-key") },
+      { name: "GEOIPUPDATE_EDITION_IDS", value: GEOIP_EDITIONS },
+      { name: "GEOIPUPDATE_DB_DIR", value: GEOIP_DIR },
+      { name: "GEOIPUPDATE_FREQUENCY", value: String(frequencyHours) },
+    ];
+    const geoipMount = { name: "geoip", mountPath: GEOIP_DIR };
+    const small = { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } };
+
+    this.deployment = new k8s.apps.v1.Deployment(
+      "flow-enricher",
+      {
+        metadata: { name: "flow-enricher", namespace: FLOWS_NS, labels },
+        spec: {
+          selector: { matchLabels: POD_LABELS.flowEnricher },
+          template: {
+            metadata: { labels },
+            spec: {
+              securityContext: { runAsNonRoot: true, runAsUser: 10001, fsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } },
+              terminationGracePeriodSeconds: 40,
+              volumes: [{ name: "geoip", emptyDir: {} }, { name: "tmp", emptyDir: {} }],
+              initContainers: [
+                // FREQUENCY 0: download once and exit, so the enricher starts with current databases
+                { name: "geoip-init", image: imageRef(IMAGES.geoipupdate), env: geoipEnv(0), volumeMounts: [geoipMount, { name: "tmp", mountPath: "/tmp" }], resources: small, securityContext: RESTRICTED_CONTAINER },
+              ],
+              containers: [
+                {
+                  name: "flow-enricher",
+                  image: `${args.imageRegistry}/flow-enricher:${args.imageTag}`,
+                  env: [
+                    { name: "KAFKA_BROKERS", value: KAFKA_BOOTSTRAP },
+                    { name: "KAFKA_TOPIC_RAW", value: TOPICS.raw },
+                    { name: "KAFKA_TOPIC_ENRICHED", value: TOPICS.enriched },
+                    { name: "KAFKA_TOPIC_DEAD_LETTER", value: TOPICS.deadLetter },
+                    { name: "KAFKA_GROUP_ID", value: "helios-flow-enricher" },
+                    { name: "NETBOX_URL", value: args.netboxUrl },
+                    { name: "NETBOX_TOKEN", valueFrom: fromSecret("netbox-token") },
+                    { name: "GEOIP_CITY_PATH", value: `${GEOIP_DIR}/GeoLite2-City.mmdb` },
+                    { name: "GEOIP_ASN_PATH", value: `${GEOIP_DIR}/GeoLite2-ASN.mmdb` },
+                    { name: "HTTP_PORT", value: "8080" },
+                  ],
+                  ports: [{ name: "http", containerPort: 8080 }],
+                  readinessProbe: { httpGet: { path: "/readyz", port: "http" }, periodSeconds: 10 },
+                  livenessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 20, failureThreshold: 6 },
+                  resources: args.tier.flowEnricher.resources,
+                  volumeMounts: [{ ...geoipMount, readOnly: true }],
+                  securityContext: RESTRICTED_CONTAINER,
+                },
+                { name: "geoipupdate", image: imageRef(IMAGES.geoipupdate), env: geoipEnv(24), volumeMounts: [geoipMount, { name: "tmp", mountPath: "/tmp" }], resources: small, securityContext: RESTRICTED_CONTAINER },
+              ],
+            },
+          },
+        },
+      },
+      { parent: this, dependsOn: [...args.dependsOn, secret] },
+    );
+    cpuHpa("flow-enricher-hpa", "flow-enricher", args.tier.flowEnricher.hpa, this, [this.deployment]);
+    podMonitor("flow-enricher-podmonitor", "flow-enricher", "http", this, [...args.dependsOn, ...(args.crdsReady ?? [])]);
+    this.registerOutputs({ deployment: "flow-enricher" });
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * The flow bus: a KRaft Kafka cluster (Strimzi kafka.strimzi.io/v1) with separate controller
+ * and broker KafkaNodePools sized by the tier, the three flow topics, JMX metrics on 9404 and
+ * Strimzi's Kafka Exporter for consumer lag. Every custom resource depends on the operator
+ * release that installs its CRDs (SC-001).
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { commonLabels } from "../labels";
+import { TierSpec } from "../tiers";
+import { FLOWS_NS, KAFKA_CLUSTER, TOPICS } from "./names";
+
+/** Kafka release the Strimzi 1.2.0 operator supports (its release notes list 4.2.x and 4.3.x). */
+export const KAFKA_VERSION = "4.3.1";
+export const KAFKA_METADATA_VERSION = "4.3-IV0";
+const DEAD_LETTER_RETENTION_HOURS = 168;
+
+export interface KafkaClusterArgs {
+  tier: TierSpec;
+  /** The Strimzi operator release (CRDs) plus the namespace. */
+  dependsOn: pulumi.Resource[];
+  /** Releases installing monitoring.coreos.com CRDs (PodMonitor). */
+  crdsReady?: pulumi.Resource[];
+}
+
+/** Our JMX exporter rules: broker, request, log and controller MBeans as gauges/counters. */
+const JMX_RULES = `lowercaseOutputName: true
+rules:
+  - pattern: "kafka.server<type=(BrokerTopicMetrics), name=(.+)PerSec, topic=(.+)><>Count"
+    name: kafka_server_brokertopicmetrics_$2_total
+    type: COUNTER
+    labels: { topic: "$3" }
+  - pattern: "kafka.server<type=(.+), name=(.+)><>(Count|Value)"
+    name: kafka_server_$1_$2
+    type: GAUGE
+  - pattern: "kafka.network<type=RequestMetrics, name=(.+), request=(.+)><>(Count|Mean)"
+    name: kafka_network_requestmetrics_$1
+    type: GAUGE
+    labels: { request: "$2" }
+  - pattern: "kafka.log<type=Log, name=Size, topic=(.+), partition=(.+)><>Value"
+    name: kafka_log_size_bytes
+    type: GAUGE
+    labels: { topic: "$1", partition: "$2" }
+  - pattern: "kafka.controller<type=(.+), name=(.+)><>(Count|Value)"
+    name: kafka_controller_$1_$2
+    type: GAUGE
+`;
+
+export class KafkaCluster extends pulumi.ComponentResource {
+  public readonly kafka: k8s.apiextensions.CustomResource;
+  public readonly topics: Record<keyof typeof TOPICS, k8s.apiextensions.CustomResource>;
+
+  constructor(name: string, args: KafkaClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("helios:flows:KafkaCluster", name, {}, opts);
+    const k = args.tier.kafka;
+    const dependsOn = args.dependsOn;
+    const clusterLabel = { "strimzi.io/cluster": KAFKA_CLUSTER };
+    const minIsr = Math.max(1, Math.min(2, k.replicationFactor - 1));
+
+    const metrics = new k8s.core.v1.ConfigMap(
+      "kafka-metrics",
+      { metadata: { name: "kafka-metrics", namespace: FLOWS_NS, labels: commonLabels("kafka") }, data: { "kafka-metrics-config.yml": JMX_RULES } },
+      { parent: this, dependsOn },
+    );
+
+    const pool = (poolName: string, role: "controller" | "broker", replicas: number, size: string) =>
+      new k8s.apiextensions.CustomResource(
+        `kafka-pool-${poolName}`,
+        {
+          apiVersion: "kafka.strimzi.io/v1",
+          kind: "KafkaNodePool",
+          metadata: { name: poolName, namespace: FLOWS_NS, labels: { ...commonLabels("kafka"), ...clusterLabel } },
+          spec: {
+            replicas,
+            roles: [role],
+            storage: { type: "jbod", volumes: [{ id: 0, type: "persistent-claim", size, deleteClaim: false, kraftMetadata: "shared" }] },
+            resources: k.resources,
+          },
+        },
+        { parent: this, dependsOn },
+      );
+    const controllers = pool("controllers", "controller", k.controllers, "20Gi");
+    const brokers = pool("brokers", "broker", k.brokers, k.storage);
+
+    this.kafka = new k8s.apiextensions.CustomResource(
+      "kafka",
+      {
+        apiVersion: "kafka.strimzi.io/v1",
+        kind: "Kafka",
+        metadata: { name: KAFKA_CLUSTER, namespace: FLOWS_NS, labels: commonLabels("kafka") },
+        spec: {
+          kafka: {
+            version: KAFKA_VERSION,
+            metadataVersion: KAFKA_METADATA_VERSION,
+            listeners: [{ name: "plain", port: 9092, type: "internal", tls: false }],
+            config: {
+              "offsets.topic.replication.factor": k.replicationFactor,
+              "transaction.state.log.replication.factor": k.replicationFactor,
+              "transaction.state.log.min.isr": minIsr,
+              "default.replication.factor": k.replicationFactor,
+              "min.insync.replicas": minIsr,
+              "auto.create.topics.enable": false,
+            },
+            metricsConfig: { type: "jmxPrometheusExporter", valueFrom: { configMapKeyRef: { name: "kafka-metrics", key: "kafka-metrics-config.yml" } } },
+          },
+          entityOperator: { topicOperator: {}, userOperator: {} },
+          kafkaExporter: { topicRegex: "helios-.*", groupRegex: ".*" },
+        },
+      },
+      { parent: this, dependsOn: [...dependsOn, metrics, controllers, brokers] },
+    );
+
+    const retentionMs = (hours: number) => String(hours * 3_600_000);
+    const topic = (key: keyof typeof TOPICS, partitions: number, retentionHours: number) =>
+      new k8s.apiextensions.CustomResource(
+        `kafka-topic-${key}`,
+        {
+          apiVersion: "kafka.strimzi.io/v1",
+          kind: "KafkaTopic",
+          metadata: { name: TOPICS[key], namespace: FLOWS_NS, labels: { ...commonLabels("kafka"), ...clusterLabel } },
+          spec: {
+            partitions,
+            replicas: k.replicationFactor,
+            config: { "retention.ms": retentionMs(retentionHours), "cleanup.policy": "delete", "compression.type": "producer", "min.insync.replicas": minIsr },
+          },
+        },
+        { parent: this, dependsOn: [...dependsOn, this.kafka] },
+      );
+    this.topics = {
+      raw: topic("raw", k.rawPartitions, k.retentionHours),
+      enriched: topic("enriched", k.enrichedPartitions, k.retentionHours),
+      // dead letters are few and kept a week so someone can look at them
+      deadLetter: topic("deadLetter", Math.max(1, Math.ceil(k.enrichedPartitions / 6)), DEAD_LETTER_RETENTION_HOURS),
+    };
+
+    // Brokers' JMX exporter and the Kafka Exporter both serve /metrics on 9404 (tcp-prometheus).
+    new k8s.apiextensions.CustomResource(
+      "kafka-podmonitor",
+      {
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "PodMonitor",
+        metadata: { name: "kafka", namespace: FLOWS_NS, labels: commonLabels("kafka") },
+        spec: {
+          selector: { matchExpressions: [{ key: "strimzi.io/kind", operator: "In", values: ["Kafka"] }, { key: "strimzi.io/cluster", operator: "In", values: [KAFKA_CLUSTER] }] },
+          podMetricsEndpoints: [{ port: "tcp-prometheus", path: "/metrics" }],
+        },
+      },
+      { parent: this, dependsOn: [...dependsOn, ...(args.crdsReady ?? [])] },
+    );
+    this.registerOutputs({ kafka: KAFKA_CLUSTER, topics: Object.values(TOPICS) });
+  }
+}

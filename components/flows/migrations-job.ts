@@ -1,0 +1,93 @@
+/**
+ * Runs services/clickhouse-migrator on install and upgrade: a Job whose name carries a hash of
+ * migrations/ and the image tag, so a changed migration set (or a new release) makes a new Job
+ * and an unchanged one leaves the finished Job alone. It waits for ClickHouse itself (ping), and
+ * is created after the ClickHouseInstallation and the enriched topic the Kafka engine reads.
+ */
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { commonLabels } from "../labels";
+import { TierSpec } from "../tiers";
+import { clickhouseShape } from "./clickhouse";
+import { CLICKHOUSE_HTTP_URL, CLICKHOUSE_SECRET, FLOWS_NS, KAFKA_BOOTSTRAP, POD_LABELS, TOPICS } from "./names";
+import { RESTRICTED_CONTAINER } from "./workload";
+
+export const MIGRATIONS_DIR = path.resolve(__dirname, "..", "..", "migrations");
+
+/** sha256 over every migration file's name and text, in order. */
+export function migrationsHash(dir = MIGRATIONS_DIR): string {
+  const h = createHash("sha256");
+  for (const f of fs.readdirSync(dir).filter((x) => x.endsWith(".sql")).sort()) {
+    h.update(f).update("\0").update(fs.readFileSync(path.join(dir, f))).update("\0");
+  }
+  return h.digest("hex");
+}
+
+/** Kafka consumers per ClickHouse node: enough for every partition, at most the node's CPU limit. */
+export function kafkaConsumersPerNode(tier: TierSpec): number {
+  const nodes = tier.clickhouse.shards * tier.clickhouse.replicas;
+  const cpu = Math.max(1, Math.floor(Number.parseFloat(tier.clickhouse.resources.limits.cpu)));
+  return Math.max(1, Math.min(Math.ceil(tier.kafka.enrichedPartitions / nodes), cpu));
+}
+
+export interface MigrationsJobArgs {
+  tier: TierSpec;
+  imageRegistry: string;
+  imageTag: string;
+  /** ClickHouseInstallation, credentials Secret, enriched topic. */
+  dependsOn: pulumi.Resource[];
+}
+
+export class MigrationsJob extends pulumi.ComponentResource {
+  public readonly jobName: string;
+
+  constructor(name: string, args: MigrationsJobArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("helios:flows:MigrationsJob", name, {}, opts);
+    const shape = clickhouseShape(args.tier);
+    const hash = createHash("sha256").update(migrationsHash()).update(args.imageTag).digest("hex").slice(0, 10);
+    this.jobName = `clickhouse-migrate-${hash}`;
+    const labels = { ...commonLabels("clickhouse-migrator"), ...POD_LABELS.migrator };
+    new k8s.batch.v1.Job(
+      "clickhouse-migrate",
+      {
+        metadata: { name: this.jobName, namespace: FLOWS_NS, labels },
+        spec: {
+          backoffLimit: 10,
+          template: {
+            metadata: { labels },
+            spec: {
+              restartPolicy: "OnFailure",
+              securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: "RuntimeDefault" } },
+              containers: [
+                {
+                  name: "migrate",
+                  image: `${args.imageRegistry}/clickhouse-migrator:${args.imageTag}`,
+                  env: [
+                    { name: "CLICKHOUSE_URL", value: CLICKHOUSE_HTTP_URL },
+                    { name: "CLICKHOUSE_USER", valueFrom: { secretKeyRef: { name: CLICKHOUSE_SECRET, key: "admin-user" } } },
+                    { name: "CLICKHOUSE_PASSWORD", valueFrom: { secretKeyRef: { name: CLICKHOUSE_SECRET, key: "admin-password" } } },
+                    { name: "CLICKHOUSE_WAIT_SECONDS", value: "900" },
+                    { name: "MIGRATIONS_DIR", value: "/migrations" },
+                    { name: "HELIOS_CH_REPLICATED", value: String(shape.replicated) },
+                    { name: "HELIOS_CH_SHARDED", value: String(shape.sharded) },
+                    { name: "KAFKA_BROKERS", value: KAFKA_BOOTSTRAP },
+                    { name: "KAFKA_TOPIC", value: TOPICS.enriched },
+                    { name: "KAFKA_GROUP", value: "helios-clickhouse" },
+                    { name: "KAFKA_CONSUMERS", value: String(kafkaConsumersPerNode(args.tier)) },
+                  ],
+                  resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+                  securityContext: RESTRICTED_CONTAINER,
+                },
+              ],
+            },
+          },
+        },
+      },
+      { parent: this, dependsOn: args.dependsOn },
+    );
+    this.registerOutputs({ job: this.jobName });
+  }
+}

@@ -1,0 +1,36 @@
+/** The Strimzi cluster operator (Helm), watching helios-flows only. Installs the kafka.strimzi.io/v1 CRDs. */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { CHARTS } from "../versions";
+import { FLOWS_NS } from "./names";
+
+export interface StrimziOperatorArgs {
+  /** Resources to create the release after (the namespace). */
+  dependsOn: pulumi.Resource[];
+}
+
+export class StrimziOperator extends pulumi.ComponentResource {
+  public readonly release: k8s.helm.v3.Release;
+
+  constructor(name: string, args: StrimziOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("helios:flows:StrimziOperator", name, {}, opts);
+    const pin = CHARTS.strimzi;
+    this.release = new k8s.helm.v3.Release(
+      "strimzi",
+      {
+        name: "strimzi",
+        chart: pin.chart,
+        version: pin.version,
+        repositoryOpts: { repo: pin.repository },
+        namespace: FLOWS_NS,
+        values: {
+          watchNamespaces: [],
+          watchAnyNamespace: false,
+          resources: { requests: { cpu: "200m", memory: "384Mi" }, limits: { cpu: "1", memory: "384Mi" } },
+        },
+      },
+      { parent: this, dependsOn: args.dependsOn },
+    );
+    this.registerOutputs({ release: this.release.name });
+  }
+}
