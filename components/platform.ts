@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Collection } from "./collection";
 import { HeliosConfig } from "./config";
+import { FlowPipeline } from "./flows";
 import { Namespaces } from "./namespaces";
 import { NetworkBaseline } from "./network-baseline";
 import { PeerStacks } from "./peers";
@@ -22,6 +23,7 @@ export class HeliosPlatform extends pulumi.ComponentResource {
   public readonly network: NetworkBaseline;
   public readonly peers: PeerStacks;
   public readonly storage: MetricsStorage;
+  public readonly flows: FlowPipeline;
   public readonly collection: Collection;
 
   constructor(name: string, args: HeliosPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -50,6 +52,12 @@ export class HeliosPlatform extends pulumi.ComponentResource {
     this.collection = new Collection(
       "collection",
       { config, tier: this.tier, namespace: this.namespaces.namespaces.collection, crdsReady: [this.storage.prometheus.release] },
+      { parent: this },
+    );
+
+    this.flows = new FlowPipeline(
+      "flows",
+      { config, tier: this.tier, namespace: this.namespaces.namespaces.flows, crdsReady: [this.storage.prometheus.release] },
       { parent: this },
     );
 

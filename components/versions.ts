@@ -31,6 +31,10 @@ export const CHARTS = {
   // visualization: grafana-community/helm-charts tag grafana-11.6.1 (Grafana 12.4.3); the chart left
   // grafana/helm-charts for grafana-community in 2026 (grafana/helm-charts#4087).
   grafana: { chart: "grafana", version: "11.6.1", repository: "https://grafana-community.github.io/helm-charts" },
+  // flows: strimzi/strimzi-kafka-operator tag 1.2.0 (serves only kafka.strimzi.io/v1; Kafka 4.2.x/4.3.x).
+  strimzi: { chart: "strimzi-kafka-operator", version: "1.2.0", repository: "https://strimzi.io/charts/" },
+  // flows: Altinity/clickhouse-operator tag 0.25.6 deploy/helm/clickhouse-operator/Chart.yaml (CRDs via its hook).
+  clickhouseOperator: { chart: "altinity-clickhouse-operator", version: "0.25.6", repository: "https://helm.altinity.com" },
 } satisfies Record<string, ChartPin>;
 
 export const IMAGES = {
@@ -54,6 +58,13 @@ export const IMAGES = {
   blackboxExporter: { repository: "quay.io/prometheus/blackbox-exporter", tag: "v0.28.0" },
   // collection: static file server for Prometheus http_sd of the target ConfigMaps (serves .json as application/json).
   targetsSd: { repository: "docker.io/nginxinc/nginx-unprivileged", tag: "1.29.3-alpine3.22" },
+  // flows: netsampler/goflow2 tag v2.2.6 (.github/workflows/main.yml publishes docker.io/netsampler/goflow2:<tag>).
+  goflow2: { repository: "docker.io/netsampler/goflow2", tag: "v2.2.6" },
+  // flows: ClickHouse LTS server and Keeper; the SQL in migrations/ is tested on chdb-core 26.9 and uses nothing newer than 24.x.
+  clickhouse: { repository: "docker.io/clickhouse/clickhouse-server", tag: "25.8" },
+  clickhouseKeeper: { repository: "docker.io/clickhouse/clickhouse-keeper", tag: "25.8" },
+  // flows: maxmind/geoipupdate Docker image (doc/docker.md: GEOIPUPDATE_* env, FREQUENCY in hours).
+  geoipupdate: { repository: "ghcr.io/maxmind/geoipupdate", tag: "v7.0.1" },
 } satisfies Record<string, ImagePin>;
 
 /** Grafana plugins installed at start (GF_PLUGINS_PREINSTALL_SYNC, `id@version`). */
