@@ -1,0 +1,173 @@
+/**
+ * flow-enricher benchmark (npm run bench -- flow-enricher, or `npm run bench -w @helios/flow-enricher`):
+ *  (a) in-process decode+enrich+encode flows/s on one core (per CPU-second of the process), with
+ *      the naive yardstick measured in the same run;
+ *  (b) end to end through a local Kafka broker with ONE enricher process (src/main.ts): raw topic
+ *      preloaded with goflow2-framed flows, time until all enriched flows are acknowledged;
+ *  (c) p50/p99 batch latency (from the service's histogram) and peak RSS;
+ *  plus the Kafka client comparison (kafkajs vs @platformatic/kafka) on the same broker.
+ * Writes bench/results/flow-enricher.json at the repo root.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { Kafka, logLevel } from "kafkajs";
+import { startKafka } from "../../../tests/helpers/kafka";
+import { NetBoxWorld, TOKEN, startNetBoxFixture } from "../test/helpers/netbox-fixture";
+import { createTopics, startEnricher, topicCount, waitFor } from "../test/helpers/stack";
+import { inProcess } from "./inprocess";
+import { benchKafkajs, benchPlatformatic } from "./kafka-clients";
+import { EXPORTERS, benchFlows, benchGeo } from "./world";
+
+const REPO = path.resolve(__dirname, "..", "..", "..");
+
+function benchWorld(): NetBoxWorld {
+  const w: NetBoxWorld = { sites: [{ id: 1, name: "bench", region: "bench-region" }], devices: [], interfaces: [], ips: [] };
+  for (let i = 0; i < EXPORTERS; i++) {
+    w.devices.push({ id: i + 1, name: `edge-${i}`, siteId: 1, role: "edge-router", vendor: "Juniper", platform: "junos", tenant: "netops", tier: "tier1", primaryIp4: `10.${i >> 8}.${i & 255}.1/32` });
+    for (let j = 1; j <= 48; j++) w.interfaces.push({ id: i * 100 + j, deviceId: i + 1, name: `et-0/0/${j}`, description: "", speedKbps: 100_000_000, ifIndex: j });
+  }
+  return w;
+}
+
+/** Quantile from a Prometheus histogram's cumulative buckets (linear within a bucket). */
+function histQuantile(body: string, name: string, q: number): number {
+  const buckets: Array<[number, number]> = [];
+  for (const line of body.split("\n")) {
+    const m = line.match(new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\d+)`));
+    if (m) buckets.push([m[1] === "+Inf" ? Infinity : Number(m[1]), Number(m[2])]);
+  }
+  const total = buckets[buckets.length - 1]?.[1] ?? 0;
+  if (total === 0) return 0;
+  const rank = q * total;
+  let prevLe = 0;
+  let prevC = 0;
+  for (const [le, c] of buckets) {
+    if (c >= rank) {
+      if (le === Infinity) return prevLe;
+      return prevLe + ((rank - prevC) / Math.max(1, c - prevC)) * (le - prevLe);
+    }
+    prevLe = le;
+    prevC = c;
+  }
+  return prevLe;
+}
+
+async function endToEnd(n: number) {
+  const broker = await startKafka({ partitions: 4, heap: "1g" });
+  const nb = await startNetBoxFixture(benchWorld());
+  let enricher: Awaited<ReturnType<typeof startEnricher>> | undefined;
+  try {
+    await createTopics(broker.bootstrap, [
+      { topic: "helios-flows-raw", numPartitions: 4 },
+      { topic: "helios-flows-enriched", numPartitions: 4 },
+      { topic: "helios-flows-dead-letter", numPartitions: 1 },
+    ]);
+    const flows = benchFlows(n, 20_000, 7);
+    const k = new Kafka({ clientId: "bench-loader", brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+    const p = k.producer();
+    await p.connect();
+    for (let i = 0; i < n; i += 5000) {
+      await p.send({ topic: "helios-flows-raw", messages: flows.slice(i, i + 5000).map((v) => ({ key: v.subarray(0, 0), value: v })) });
+    }
+    await p.disconnect();
+    const geo = benchGeo();
+    enricher = await startEnricher({ KAFKA_BROKERS: broker.bootstrap, NETBOX_URL: nb.url, NETBOX_TOKEN: TOKEN, GEOIP_CITY_PATH: geo.city, GEOIP_ASN_PATH: geo.asn, BATCH_SIZE: "5000", LOG_LEVEL: "warn" });
+    const e = enricher;
+    let peakRss = 0;
+    const scrape = async () => {
+      const body = await (await fetch(`http://127.0.0.1:${e.httpPort}/metrics`)).text();
+      const m = body.match(/^process_resident_memory_bytes (\d+)/m);
+      if (m) peakRss = Math.max(peakRss, Number(m[1]));
+      return body;
+    };
+    // rate measured from the first acknowledged enriched flow to the last (excludes start-up and group join)
+    let t0 = 0;
+    let c0 = 0;
+    await waitFor("first enriched flow", async () => {
+      if (e.proc.exitCode !== null) throw new Error(e.output());
+      const c = await topicCount(broker.bootstrap, "helios-flows-enriched");
+      if (c > 0) {
+        t0 = Date.now();
+        c0 = c;
+        return true;
+      }
+      return false;
+    }, 180_000, 100);
+    let t1 = 0;
+    const rssTimer = setInterval(() => void scrape().catch(() => undefined), 500);
+    await waitFor("all flows enriched", async () => {
+      const c = await topicCount(broker.bootstrap, "helios-flows-enriched");
+      if (c >= n) {
+        t1 = Date.now();
+        return true;
+      }
+      return false;
+    }, 900_000, 100);
+    clearInterval(rssTimer);
+    const body = await scrape();
+    const rate = (n - c0) / ((t1 - t0) / 1000);
+    return {
+      endToEndFlowsPerSec: Math.round(rate),
+      p50BatchLatencyMs: Math.round(histQuantile(body, "helios_flow_enricher_batch_duration_seconds", 0.5) * 1000),
+      p99BatchLatencyMs: Math.round(histQuantile(body, "helios_flow_enricher_batch_duration_seconds", 0.99) * 1000),
+      peakRssMb: Math.round(peakRss / 1048576),
+    };
+  } finally {
+    await enricher?.stop("SIGTERM");
+    await nb.close();
+    await broker.stop();
+  }
+}
+
+async function clients(n: number) {
+  const broker = await startKafka({ partitions: 2, heap: "1g" });
+  try {
+    await createTopics(broker.bootstrap, ["kj-gzip", "pk-gzip", "pk-lz4"].map((topic) => ({ topic, numPartitions: 2 })));
+    return {
+      "kafkajs@2.2.4 gzip": await benchKafkajs(broker.bootstrap, "kj-gzip", n, "gzip"),
+      "@platformatic/kafka gzip": await benchPlatformatic(broker.bootstrap, "pk-gzip", n, "gzip"),
+      "@platformatic/kafka lz4": await benchPlatformatic(broker.bootstrap, "pk-lz4", n, "lz4"),
+    };
+  } finally {
+    await broker.stop();
+  }
+}
+
+async function main() {
+  const n = Number(process.env.BENCH_FLOWS ?? 200_000);
+  console.log(`(a) in-process decode+enrich+encode, ${n} flows x 3 rounds`);
+  const a = await inProcess(n);
+  console.log(a);
+  console.log(`Kafka clients, ${n / 2} messages each`);
+  const c = await clients(n / 2);
+  console.log(c);
+  console.log(`(b) end to end through the local broker, one enricher process, ${n} flows`);
+  const b = await endToEnd(n);
+  console.log(b);
+  const result = {
+    benchmark: "flow-enricher",
+    measuredAt: new Date().toISOString(),
+    conditions: `${os.cpus().length} vCPU shared with other workloads (load average ${os.loadavg().map((l) => l.toFixed(1)).join("/")} at the end), Node ${process.version}, single-node Kafka ${"4.1.1"} on the same machine; figures are noisy`,
+    kafkaClient: "kafkajs@2.2.4",
+    inProcessFlowsPerSec: a.flowsPerSec,
+    inProcessNaiveFlowsPerSec: a.naiveFlowsPerSec,
+    inProcessSpeedupOverNaive: a.speedupOverNaive,
+    geoCacheHitRatio: Math.round(a.geoHitRatio * 1000) / 1000,
+    endToEndFlowsPerSec: b.endToEndFlowsPerSec,
+    p50BatchLatencyMs: b.p50BatchLatencyMs,
+    p99BatchLatencyMs: b.p99BatchLatencyMs,
+    peakRssMb: b.peakRssMb,
+    kafkaClients: c,
+  };
+  const out = path.join(REPO, "bench", "results", "flow-enricher.json");
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, JSON.stringify(result, null, 2) + "\n");
+  console.log(`wrote ${out}`);
+  console.log(JSON.stringify(result, null, 2));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
