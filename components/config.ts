@@ -231,6 +231,10 @@ export function parseHeliosConfig(input: RawConfigInput): HeliosConfig {
   if (parsed.storageTopology === "multi-dc-minio" && Array.isArray(parsed.peers) && parsed.peers.length === 0) {
     problems.push(`helios:peers: storageTopology multi-dc-minio replicates between datacenters and needs at least one peer`);
   }
+  const objectStorage = parsed.objectStorage as { publicEndpoint?: string } | undefined;
+  if (parsed.storageTopology === "cloud-s3" && objectStorage?.publicEndpoint !== undefined) {
+    problems.push(`helios:objectStorage.publicEndpoint: only applies to MinIO topologies; cloud-s3 uses the AWS endpoint of helios:objectStorage.region`);
+  }
 
   if (problems.length) {
     throw new ConfigError(`invalid Helios stack config for stack "${input.stack}":\n  - ${problems.join("\n  - ")}`);

@@ -8,6 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, HeliosConfig, StorageTopology } from "../config";
+import { heliosWarn, isOfflinePlan } from "../diagnostics";
 import { PeerView } from "../peers";
 import { PeerEndpoint } from "./thanos";
 import { StoragePlan, federationDomain } from "./topology";
@@ -63,6 +64,24 @@ export function checkCompactorClash(stack: string, plan: StoragePlan, peers: Pee
         `this stack and peer stack ${clash.stack} (role ${clash.federation.role}). Exactly one compactor per bucket (FR-032): ` +
         `set helios:role: secondary on all but one of the stacks sharing the bucket.`,
     );
+  }
+}
+
+/**
+ * Whether this DC's compactor may run, given the deployed peers. A clash is a config error:
+ * under `pulumi up` it is thrown and fails the update. The offline plan's mock engine
+ * cannot surface an error thrown inside an output (it becomes an unhandled rejection), so
+ * there the error is recorded in the plan's warnings instead. Either way the compactor is
+ * not rendered: the safe side of FR-032.
+ */
+export function compactorGuard(config: HeliosConfig, plan: StoragePlan, peers: PeerFederation[]): boolean {
+  try {
+    checkCompactorClash(config.stack, plan, peers);
+    return plan.runsCompactor;
+  } catch (e) {
+    if (!(e instanceof ConfigError) || !isOfflinePlan()) throw e;
+    heliosWarn(`error: ${e.message}`);
+    return false;
   }
 }
 

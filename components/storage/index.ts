@@ -13,7 +13,7 @@ import { ConfigError, HeliosConfig } from "../config";
 import { NamespaceKey } from "../namespaces";
 import { PeerView } from "../peers";
 import { TierSpec } from "../tiers";
-import { FederationExport, PeerFederation, checkCompactorClash, federationExport, peerQueryEndpoints, readPeerFederation } from "./federation";
+import { FederationExport, PeerFederation, compactorGuard, federationExport, peerQueryEndpoints, readPeerFederation } from "./federation";
 import { McJob, REPLICATE_FLAGS, replicationScript, tieringScript } from "./mc-jobs";
 import { MINIO_ROOT_USER, MinioStore, NONCURRENT_EXPIRY_DAYS } from "./minio";
 import { ObjstoreSecret } from "./objstore";
@@ -47,21 +47,14 @@ export class MetricsStorage extends pulumi.ComponentResource {
     const child = { parent: this };
     const tags = { "helios.io/datacenter": config.datacenter, "app.kubernetes.io/part-of": "helios" };
 
-    const peers = readPeerFederation(args.peers).apply((found) => {
-      // Thrown here, the error fails the update before any Thanos change is applied.
-      checkCompactorClash(config.stack, plan, found);
-      return found;
-    });
+    const peers = readPeerFederation(args.peers);
+    // Two compactors on one bucket: refused (see compactorGuard), and never rendered.
+    const runsCompactor = peers.apply((found) => compactorGuard(config, plan, found));
 
     let objstore: ObjstoreSecret;
     let minioStore: MinioStore | undefined;
     if (plan.minio) {
-      const rootPassword = config.secrets.minioRootPassword;
-      if (rootPassword === undefined) {
-        throw new ConfigError(
-          `invalid Helios stack config for stack "${config.stack}":\n  - helios:minioRootPassword: is required for storageTopology ${plan.topology}; set it with \`pulumi config set --secret helios:minioRootPassword <value>\``,
-        );
-      }
+      const rootPassword = requireMinioRootPassword(config);
       minioStore = new MinioStore(
         "minio",
         {
@@ -175,7 +168,7 @@ export class MetricsStorage extends pulumi.ComponentResource {
         datacenter: config.datacenter,
         cluster,
         objstoreSecret: objstore.secretName,
-        runsCompactor: plan.runsCompactor,
+        runsCompactor,
         retention: config.thanosRetention,
         // Only the primary runs the global query over every DC.
         peers: peers.apply((found: PeerFederation[]) => (config.role === "primary" ? peerQueryEndpoints(found) : [])),
@@ -195,6 +188,20 @@ export class MetricsStorage extends pulumi.ComponentResource {
     };
     this.registerOutputs({ federation: this.federation });
   }
+}
+
+/**
+ * helios:minioRootPassword, required by every MinIO topology. Only `pulumi up` can lack it
+ * (the offline plan substitutes placeholders), and there a thrown error fails cleanly.
+ */
+export function requireMinioRootPassword(config: HeliosConfig): pulumi.Output<string> {
+  const value = config.secrets.minioRootPassword;
+  if (value === undefined) {
+    throw new ConfigError(
+      `invalid Helios stack config for stack "${config.stack}":\n  - helios:minioRootPassword: is required for storageTopology ${config.storageTopology}; set it with \`pulumi config set --secret helios:minioRootPassword <value>\``,
+    );
+  }
+  return value;
 }
 
 /** Whole days in a Prometheus-style duration (at least 1). */

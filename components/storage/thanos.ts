@@ -136,8 +136,10 @@ export function thanosValues(a: ThanosValuesArgs): Record<string, unknown> {
   };
 }
 
-export interface ThanosStackArgs extends Omit<ThanosValuesArgs, "peers"> {
+export interface ThanosStackArgs extends Omit<ThanosValuesArgs, "peers" | "runsCompactor"> {
   peers: pulumi.Input<PeerEndpoint[]>;
+  /** Known only once the peers' outputs are read (federation.ts compactorGuard). */
+  runsCompactor: pulumi.Input<boolean>;
   objstore: pulumi.Resource;
   namespace: pulumi.Resource;
 }
@@ -147,7 +149,7 @@ export class ThanosStack extends pulumi.ComponentResource {
 
   constructor(name: string, args: ThanosStackArgs, opts?: pulumi.ComponentResourceOptions) {
     super("helios:storage:ThanosStack", name, {}, opts);
-    const { peers, objstore, namespace, ...rest } = args;
+    const { peers, runsCompactor, objstore, namespace, ...rest } = args;
     this.release = new k8s.helm.v3.Release(
       name,
       {
@@ -156,10 +158,10 @@ export class ThanosStack extends pulumi.ComponentResource {
         version: CHARTS.thanos.version,
         repositoryOpts: { repo: CHARTS.thanos.repository },
         namespace: NAMESPACES.storage.name,
-        values: pulumi.output(peers).apply((p) => thanosValues({ ...rest, peers: p })),
+        values: pulumi.all([peers, runsCompactor]).apply(([p, compactor]) => thanosValues({ ...rest, peers: p, runsCompactor: compactor })),
       },
       { parent: this, dependsOn: [namespace, objstore] },
     );
-    this.registerOutputs({ compactor: args.runsCompactor });
+    this.registerOutputs({ compactor: runsCompactor });
   }
 }

@@ -4,7 +4,7 @@
  * addresses peers use to reach it. Pure (no resources), so tests and the other storage
  * modules share one answer.
  */
-import { ConfigError, HeliosConfig, StorageTopology } from "../config";
+import { HeliosConfig, StorageTopology } from "../config";
 import { NAMESPACES } from "../namespaces";
 
 /** Domain suffix of the default federation domain, `<datacenter>.helios.internal`. */
@@ -68,12 +68,7 @@ export function planStorage(config: HeliosConfig): StoragePlan {
   const storageNs = NAMESPACES.storage.name;
   const internalEndpoint = minio ? `http://${MINIO_SERVICE}.${storageNs}.svc.cluster.local:${MINIO_PORT}` : `https://s3.${region}.amazonaws.com`;
   const publicEndpoint = minio ? config.objectStorage.publicEndpoint ?? `https://minio.${federationDomain(config)}` : internalEndpoint;
-  if (topology === "cloud-s3" && config.objectStorage.publicEndpoint !== undefined) {
-    throw new ConfigError(`helios:objectStorage.publicEndpoint: only applies to MinIO topologies; cloud-s3 uses the AWS endpoint of helios:objectStorage.region`);
-  }
-  if (topology === "multi-dc-minio" && bucketIsDcLocal) {
-    throw new ConfigError("internal: multi-dc-minio bucket cannot be DC-local");
-  }
+  // helios:objectStorage.publicEndpoint with cloud-s3 is refused by config.ts.
   const bucketIdentity =
     topology === "multi-dc-minio" ? `replicated-minio/${bucket}` : topology === "cloud-s3" ? `s3/${region}/${bucket}` : `minio/${publicEndpoint}/${bucket}`;
   return {

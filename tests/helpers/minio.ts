@@ -100,3 +100,17 @@ export function createUserWithPolicy(server: MinioServer, user: string, secret: 
   server.mc(["admin", "user", "add", server.alias, user, secret]);
   server.mc(["admin", "policy", "attach", server.alias, policyName, "--user", user]);
 }
+
+/** Pulumi's marker for a secret value in serialized inputs (the plan records inputs as the engine sees them). */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+/** Unwraps secret markers in planned resource inputs, so tests can read what would be applied. */
+export function revealSecrets<T = any>(value: unknown): T {
+  if (Array.isArray(value)) return value.map((v) => revealSecrets(v)) as T;
+  if (value && typeof value === "object") {
+    const o = value as Record<string, unknown>;
+    if (SECRET_SIG in o) return revealSecrets(o.value);
+    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, revealSecrets(v)])) as T;
+  }
+  return value as T;
+}
