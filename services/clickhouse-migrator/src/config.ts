@@ -9,7 +9,7 @@ const bool = z.enum(["true", "false"]).transform((v) => v === "true");
 
 const schema = z
   .object({
-    CLICKHOUSE_URL: z.string().url("must be an http(s) URL such as http://clickhouse-helios:8123"),
+    CLICKHOUSE_URL: z.string().regex(/^https?:\/\/[^\s/]+(:[0-9]+)?\/?$/, "must be an http(s) URL such as http://clickhouse-helios:8123"),
     CLICKHOUSE_USER: z.string().min(1).default("default"),
     CLICKHOUSE_PASSWORD: z.string().default(""),
     MIGRATIONS_DIR: z.string().min(1).default("/migrations"),
