@@ -63,6 +63,9 @@ export interface ScrapeJob {
   relabelings: Relabel[];
 }
 
+// Known limit (README "Collection"): with several Prometheus shards the operator appends a
+// hashmod of __address__ after these rules, i.e. of the exporter address, so each
+// exporter-driven job is scraped by one shard.
 function multiTarget(jobName: string, exporter: string, extra: Relabel[] = []): Relabel[] {
   return [
     ...extra,
