@@ -38,6 +38,10 @@ const oidcSchema = z
     clientId: z.string().min(1),
     /** IdP group claims mapped to Grafana roles (helios-viewer/engineer/admin by default). */
     groupsClaim: z.string().default("groups"),
+    /** OAuth endpoints; default to the Keycloak layout under issuerUrl (/protocol/openid-connect/...). */
+    authUrl: url.optional(),
+    tokenUrl: url.optional(),
+    apiUrl: url.optional(),
   })
   .strict();
 
@@ -121,6 +125,7 @@ export const SECRET_KEYS = {
   smtpPassword: "SMTP password for the email receiver.",
   oidcClientSecret: "OIDC client secret for Grafana login.",
   grafanaAdminPassword: "Grafana admin password.",
+  grafanaDatabaseUrl: "PostgreSQL URL of Grafana's database (postgres://user:password@host:5432/grafana?sslmode=require); unset: embedded SQLite, one replica.",
   s3AccessKey: "Access key Thanos uses for object storage (cloud-s3 / hybrid cold tier, or a pre-made MinIO user).",
   s3SecretKey: "Secret key matching helios:s3AccessKey.",
   minioRootPassword: "Root password of this DC's MinIO (MinIO topologies).",

@@ -22,8 +22,6 @@ export interface VisualizationArgs {
   thanosQueryUrl?: string;
   /** ClickHouse native endpoint (flow layer); defaults to DEFAULT_CLICKHOUSE. */
   clickhouse?: { host: string; port: number; username: string };
-  /** Grafana's PostgreSQL URL (secret); absent: embedded SQLite with one replica. */
-  grafanaDatabaseUrl?: pulumi.Input<string>;
 }
 
 export class Visualization extends pulumi.ComponentResource {
@@ -58,7 +56,7 @@ export class Visualization extends pulumi.ComponentResource {
         oidc: config.oidc,
         oidcClientSecret: config.secrets.oidcClientSecret,
         adminPassword: config.secrets.grafanaAdminPassword,
-        databaseUrl: args.grafanaDatabaseUrl,
+        databaseUrl: config.secrets.grafanaDatabaseUrl,
         thanosQueryUrl: args.thanosQueryUrl,
         clickhouse: args.clickhouse,
         namespace: args.namespace,

@@ -5,6 +5,7 @@ import YAML from "yaml";
 import { DASHBOARD_FOLDERS, DATASOURCES } from "../../components/visualization/dashboards";
 import { checkGrafanaInputs, roleAttributePath } from "../../components/visualization/grafana";
 import { loadRuleFiles } from "../../components/visualization/rules";
+import { tierSpec } from "../../components/tiers";
 import { CHARTS, GRAFANA_PLUGINS } from "../../components/versions";
 import { baseConfig, ofType, synth } from "../helpers/stacks";
 
@@ -62,7 +63,7 @@ describe("visualization layer (plan)", () => {
   });
 
   it("keeps every secret out of Helm values and ConfigMaps, in Secrets instead", () => {
-    const secretMarkers = /PLAN-PLACEHOLDER\(helios:(pagerdutyRoutingKey|slackWebhookUrl|smtpPassword|oidcClientSecret|grafanaAdminPassword)\)/;
+    const secretMarkers = /PLAN-PLACEHOLDER\(helios:(pagerdutyRoutingKey|slackWebhookUrl|smtpPassword|oidcClientSecret|grafanaAdminPassword|grafanaDatabaseUrl)\)/;
     expect(JSON.stringify(result.helmReleases.map((h) => h.values))).not.toMatch(secretMarkers);
     for (const c of ofType(result, "kubernetes:core/v1:ConfigMap")) expect(JSON.stringify(c.inputs)).not.toMatch(secretMarkers);
     const values = grafana().values;
@@ -97,15 +98,27 @@ describe("visualization layer (plan)", () => {
     for (const cr of [am, ...rules]) expect(cr.dependsOn).toContain(`${kps.type}::${kps.name}`);
   });
 
-  it("runs Grafana with the tier's replicas and resources (PostgreSQL URL from secret config)", () => {
-    expect(grafana().values.replicas).toBe(1);
-    expect(grafana().values.resources).toBeDefined();
+  it("runs Grafana on PostgreSQL (URL from secret config) with the tier's replicas and resources", () => {
+    const medium = tierSpec("medium").grafana;
+    expect(grafana().values.replicas).toBe(medium.replicas);
+    expect(grafana().values.resources).toEqual(medium.resources);
+    expect(grafana().values["grafana.ini"].database).toEqual({ type: "postgres" });
+    const env = secretValue(byName("kubernetes:core/v1:Secret", "grafana-env").inputs.stringData);
+    expect(env.GF_DATABASE_URL).toBe("PLAN-PLACEHOLDER(helios:grafanaDatabaseUrl)");
   });
 
   it("warns when no email receiver is configured", async () => {
     const r = await synth(baseConfig());
     expect(r.warnings.join("\n")).toContain("Alertmanager receiver helios-info/email (needs emailTo, emailFrom, emailSmarthost) is not configured");
     expect(r.warnings.join("\n")).toContain("Grafana has no OIDC login");
+  });
+
+  it("takes explicit OIDC endpoints from helios:oidc and rejects a bad one", async () => {
+    const oidc = { ...OIDC, authUrl: "https://idp.example.net/authorize", tokenUrl: "https://idp.example.net/token", apiUrl: "https://idp.example.net/userinfo" };
+    const r = await synth(baseConfig({ "helios:oidc": oidc }));
+    const oauth = r.helmReleases.find((h) => h.chart === "grafana")!.values["grafana.ini"]["auth.generic_oauth"];
+    expect(oauth).toMatchObject({ auth_url: oidc.authUrl, token_url: oidc.tokenUrl, api_url: oidc.apiUrl });
+    await expect(synth(baseConfig({ "helios:oidc": { ...OIDC, tokenUrl: "idp/token" } }))).rejects.toThrow(/helios:oidc\.tokenUrl: .*absolute URL/);
   });
 
   it("refuses Grafana without an admin password, or OIDC without its client secret", () => {
