@@ -98,7 +98,8 @@ export function tieringScript(spec: TieringSpec): string {
   return (
     [
       ...PRELUDE,
-      `if ! mc ilm tier info local ${COLD_TIER_NAME} >/dev/null 2>&1; then`,
+      // `tier info` exits 0 for an unknown tier; `tier check` fails for a missing (or unreachable) one.
+      `if ! mc ilm tier check local ${COLD_TIER_NAME} >/dev/null 2>&1; then`,
       `  mc ilm tier add s3 local ${COLD_TIER_NAME} --endpoint "$COLD_ENDPOINT" --access-key "$COLD_ACCESS_KEY" --secret-key "$COLD_SECRET_KEY" --bucket "${spec.coldBucket}" --prefix "${spec.coldPrefix}" --region "${spec.region}"`,
       "fi",
       // import replaces the whole lifecycle, so re-runs never stack duplicate rules.

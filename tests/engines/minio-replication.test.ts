@@ -4,28 +4,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { SynthResult } from "../../scripts/lib/synthesize";
-import { MinioServer, createUserWithPolicy, revealSecrets, startMinio } from "../helpers/minio";
+import { MinioServer, createUserWithPolicy, plannedJob, runPlannedScript, startMinio } from "../helpers/minio";
 import { ofType, synthRepoStack } from "../helpers/stacks";
-import { run, tempDir, tool } from "../helpers/tools";
-
-interface PlannedJob {
-  script: string;
-  env: Record<string, string>;
-}
-
-/** The mc Job a plan emits: its script and environment (secret env resolved from its Secret). */
-function plannedJob(plan: SynthResult, name: string): PlannedJob {
-  const job = ofType(plan, "kubernetes:batch/v1:Job").find((j) => j.kubernetesName === name);
-  if (!job) throw new Error(`${plan.stack} plans no Job ${name}`);
-  const container = job.inputs.spec.template.spec.containers[0];
-  const secret = revealSecrets<Record<string, string>>(ofType(plan, "kubernetes:core/v1:Secret").find((s) => s.kubernetesName === `${name}-env`)!.inputs.stringData);
-  const env: Record<string, string> = {};
-  for (const e of container.env as { name: string; value?: string; valueFrom?: { secretKeyRef: { key: string } } }[]) {
-    env[e.name] = e.value ?? secret[e.valueFrom!.secretKeyRef.key];
-  }
-  expect(container.command.slice(0, 2)).toEqual(["/bin/sh", "-c"]);
-  return { script: container.command[2], env };
-}
+import { tempDir } from "../helpers/tools";
 
 /** Creates the bucket, versioning and replication user a plan declares on a real server; returns the user's secret. */
 function applyPlannedMinio(plan: SynthResult, server: MinioServer): { bucket: string; replicationUser: string; replicationSecret: string } {
@@ -39,13 +20,6 @@ function applyPlannedMinio(plan: SynthResult, server: MinioServer): { bucket: st
   const secret = `repl-${plan.stack}-0123456789abcdef`;
   createUserWithPolicy(server, user.inputs.name, secret, policy.inputs.name, policy.inputs.policy);
   return { bucket, replicationUser: user.inputs.name, replicationSecret: secret };
-}
-
-/** Runs a planned mc script with its env, endpoints/credentials swapped for the loopback servers'. */
-function runPlannedScript(job: PlannedJob, overrides: Record<string, string>) {
-  const mcConfigDir = tempDir("mc-job");
-  const env = { ...job.env, ...overrides, MC_CONFIG_DIR: mcConfigDir, PATH: `${path.dirname(tool("mc"))}:${process.env.PATH}`, HOME: mcConfigDir };
-  return run("sh", ["-c", job.script], { env });
 }
 
 async function eventually(what: string, check: () => boolean, timeoutMs = 60_000): Promise<void> {

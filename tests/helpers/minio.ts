@@ -6,6 +6,8 @@ import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { freePort, waitForPort } from "./net";
+import { SynthResult } from "../../scripts/lib/synthesize";
+import { ofType } from "./stacks";
 import { RunResult, run, tempDir, tool } from "./tools";
 
 export interface MinioServer {
@@ -114,3 +116,30 @@ export function revealSecrets<T = any>(value: unknown): T {
   }
   return value as T;
 }
+
+export interface PlannedJob {
+  script: string;
+  env: Record<string, string>;
+}
+
+/** The mc Job a plan emits: its script and environment (secret env resolved from its Secret). */
+export function plannedJob(plan: SynthResult, name: string): PlannedJob {
+  const job = ofType(plan, "kubernetes:batch/v1:Job").find((j) => j.kubernetesName === name);
+  if (!job) throw new Error(`${plan.stack} plans no Job ${name}`);
+  const container = job.inputs.spec.template.spec.containers[0];
+  const secret = revealSecrets<Record<string, string>>(ofType(plan, "kubernetes:core/v1:Secret").find((s) => s.kubernetesName === `${name}-env`)!.inputs.stringData);
+  const env: Record<string, string> = {};
+  for (const e of container.env as { name: string; value?: string; valueFrom?: { secretKeyRef: { key: string } } }[]) {
+    env[e.name] = e.value ?? secret[e.valueFrom!.secretKeyRef.key];
+  }
+  if (container.command[0] !== "/bin/sh" || container.command[1] !== "-c") throw new Error(`${name}: unexpected command ${container.command}`);
+  return { script: container.command[2], env };
+}
+
+/** Runs a planned mc script with its env, endpoints/credentials swapped for the loopback servers'. */
+export function runPlannedScript(job: PlannedJob, overrides: Record<string, string>) {
+  const mcConfigDir = tempDir("mc-job");
+  const env = { ...job.env, ...overrides, MC_CONFIG_DIR: mcConfigDir, PATH: `${path.dirname(tool("mc"))}:${process.env.PATH}`, HOME: mcConfigDir };
+  return run("sh", ["-c", job.script], { env });
+}
+
