@@ -10,7 +10,9 @@ import { Namespaces } from "./namespaces";
 import { NetworkBaseline } from "./network-baseline";
 import { PeerStacks } from "./peers";
 import { MetricsStorage } from "./storage";
+import { THANOS_QUERY_HTTP_URL } from "./storage/thanos";
 import { TierSpec, tierSpec } from "./tiers";
+import { Visualization } from "./visualization";
 
 export interface HeliosPlatformArgs {
   /** The validated stack config. */
@@ -24,6 +26,7 @@ export class HeliosPlatform extends pulumi.ComponentResource {
   public readonly peers: PeerStacks;
   public readonly storage: MetricsStorage;
   public readonly flows: FlowPipeline;
+  public readonly visualization: Visualization;
   public readonly collection: Collection;
 
   constructor(name: string, args: HeliosPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -58,6 +61,18 @@ export class HeliosPlatform extends pulumi.ComponentResource {
     this.flows = new FlowPipeline(
       "flows",
       { config, tier: this.tier, namespace: this.namespaces.namespaces.flows, crdsReady: [this.storage.prometheus.release] },
+      { parent: this },
+    );
+    this.visualization = new Visualization(
+      "visualization",
+      {
+        config,
+        tier: this.tier,
+        namespace: this.namespaces.namespaces.visualization,
+        crdsReady: [this.storage.prometheus.release],
+        thanosQueryUrl: THANOS_QUERY_HTTP_URL,
+        clickhousePassword: this.flows.clickhouse.readerPassword,
+      },
       { parent: this },
     );
 

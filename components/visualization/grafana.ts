@@ -9,6 +9,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { heliosWarn } from "../diagnostics";
 import { commonLabels } from "../labels";
+import { CLICKHOUSE_SERVICE, CLICKHOUSE_USERS } from "../flows/names";
 import { NAMESPACES } from "../namespaces";
 import { TierSpec } from "../tiers";
 import { CHARTS, GRAFANA_PLUGINS, IMAGES } from "../versions";
@@ -20,8 +21,10 @@ import { DASHBOARD_LABEL, DATASOURCES, FOLDER_ANNOTATION } from "./dashboards";
  * service, this is the one place the address is spelled; platform.ts may pass another.
  */
 export const DEFAULT_THANOS_QUERY_URL = `http://helios-thanos-query.${NAMESPACES.storage.name}.svc:10902`;
-/** ClickHouse native-protocol endpoint in helios-flows (flow layer); platform.ts may pass another. */
-export const DEFAULT_CLICKHOUSE = { host: `clickhouse-helios.${NAMESPACES.flows.name}.svc`, port: 9000, username: "default" };
+/** ClickHouse native-protocol endpoint of the flow layer and its read-only user. */
+export const DEFAULT_CLICKHOUSE = { host: `${CLICKHOUSE_SERVICE}.${NAMESPACES.flows.name}.svc`, port: 9000, username: CLICKHOUSE_USERS.reader };
+/** Environment variable (from the grafana-env Secret) the ClickHouse datasource's password expands from. */
+export const CLICKHOUSE_PASSWORD_ENV = "HELIOS_CLICKHOUSE_PASSWORD";
 export const CLICKHOUSE_DATABASE = "helios";
 /** IdP groups -> Grafana roles (US2 scenario 4); highest role wins. */
 export const ROLE_GROUPS = [
@@ -49,7 +52,7 @@ export function roleAttributePath(groupsClaim: string): string {
   return ROLE_GROUPS.map(({ group, role }) => `contains(${claim}[*], '${group}') && '${role}'`).join(" || ");
 }
 
-export function grafanaDatasources(thanosQueryUrl: string, clickhouse: { host: string; port: number; username: string }) {
+export function grafanaDatasources(thanosQueryUrl: string, clickhouse: { host: string; port: number; username: string }, clickhousePassword = false) {
   return {
     apiVersion: 1,
     datasources: [
@@ -78,6 +81,8 @@ export function grafanaDatasources(thanosQueryUrl: string, clickhouse: { host: s
         type: DATASOURCES.clickhouse.type,
         editable: false,
         jsonData: { host: clickhouse.host, port: clickhouse.port, protocol: "native", secure: false, username: clickhouse.username, defaultDatabase: CLICKHOUSE_DATABASE },
+        // Grafana expands $__env{...} in provisioning files; the value lives in the grafana-env Secret.
+        ...(clickhousePassword ? { secureJsonData: { password: `$__env{${CLICKHOUSE_PASSWORD_ENV}}` } } : {}),
       },
     ],
   };
@@ -103,6 +108,8 @@ export interface GrafanaArgs {
   databaseUrl?: pulumi.Input<string>;
   thanosQueryUrl?: string;
   clickhouse?: { host: string; port: number; username: string };
+  /** Password of the ClickHouse user; goes into the grafana-env Secret only. */
+  clickhousePassword?: pulumi.Input<string>;
   namespace?: pulumi.Resource;
 }
 
@@ -133,6 +140,7 @@ export class Grafana extends pulumi.ComponentResource {
     const env: Record<string, pulumi.Input<string>> = {};
     if (args.oidcClientSecret !== undefined) env.GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET = pulumi.secret(args.oidcClientSecret);
     if (args.databaseUrl !== undefined) env.GF_DATABASE_URL = pulumi.secret(args.databaseUrl);
+    if (args.clickhousePassword !== undefined) env[CLICKHOUSE_PASSWORD_ENV] = pulumi.secret(args.clickhousePassword);
     this.envSecret = new k8s.core.v1.Secret(
       "grafana-env",
       { metadata: { name: "grafana-env", namespace: ns, labels }, type: "Opaque", stringData: env },
@@ -185,7 +193,7 @@ export class Grafana extends pulumi.ComponentResource {
           envFromSecrets: [{ name: "grafana-env" }],
           plugins: GRAFANA_PLUGINS.map((p) => `${p.id}@${p.version}`),
           "grafana.ini": ini,
-          datasources: { "datasources.yaml": grafanaDatasources(args.thanosQueryUrl ?? DEFAULT_THANOS_QUERY_URL, args.clickhouse ?? DEFAULT_CLICKHOUSE) },
+          datasources: { "datasources.yaml": grafanaDatasources(args.thanosQueryUrl ?? DEFAULT_THANOS_QUERY_URL, args.clickhouse ?? DEFAULT_CLICKHOUSE, args.clickhousePassword !== undefined) },
           sidecar: {
             dashboards: {
               enabled: true,

@@ -22,6 +22,8 @@ export interface VisualizationArgs {
   thanosQueryUrl?: string;
   /** ClickHouse native endpoint (flow layer); defaults to DEFAULT_CLICKHOUSE. */
   clickhouse?: { host: string; port: number; username: string };
+  /** Password of the read-only ClickHouse user (flow layer's generated secret). */
+  clickhousePassword?: pulumi.Input<string>;
 }
 
 export class Visualization extends pulumi.ComponentResource {
@@ -59,6 +61,7 @@ export class Visualization extends pulumi.ComponentResource {
         databaseUrl: config.secrets.grafanaDatabaseUrl,
         thanosQueryUrl: args.thanosQueryUrl,
         clickhouse: args.clickhouse,
+        clickhousePassword: args.clickhousePassword,
         namespace: args.namespace,
       },
       { parent: this },

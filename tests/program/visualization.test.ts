@@ -38,7 +38,13 @@ describe("visualization layer (plan)", () => {
     expect(Object.keys(byUid).sort()).toEqual(Object.values(DATASOURCES).map((d) => d.uid).sort());
     expect(byUid["helios-thanos"]).toMatchObject({ type: "prometheus", isDefault: true, url: "http://helios-thanos-query.helios-storage.svc:10902", jsonData: { prometheusType: "Thanos" } });
     expect(byUid["helios-alertmanager"]).toMatchObject({ type: "alertmanager", url: "http://alertmanager-operated.helios-visualization.svc:9093" });
-    expect(byUid["helios-clickhouse"]).toMatchObject({ type: "grafana-clickhouse-datasource", jsonData: { defaultDatabase: "helios", protocol: "native" } });
+    expect(byUid["helios-clickhouse"]).toMatchObject({
+      type: "grafana-clickhouse-datasource",
+      jsonData: { host: "clickhouse-helios.helios-flows.svc", port: 9000, username: "grafana", defaultDatabase: "helios", protocol: "native" },
+      // the flow layer's read-only password, expanded from the grafana-env Secret at start
+      secureJsonData: { password: "$__env{HELIOS_CLICKHOUSE_PASSWORD}" },
+    });
+    expect(Object.keys(secretValue(byName("kubernetes:core/v1:Secret", "grafana-env").inputs.stringData))).toContain("HELIOS_CLICKHOUSE_PASSWORD");
   });
 
   it("loads 14 dashboard ConfigMaps labelled grafana_dashboard=1 into the Metrics and Flows folders", () => {
