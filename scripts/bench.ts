@@ -9,6 +9,7 @@ import * as path from "path";
 /** name -> command (run from the repo root). Add a line per benchmark. */
 const BENCHMARKS: Record<string, string[]> = {
   "flow-enricher": ["node", "--import", "tsx", "services/flow-enricher/bench/bench.ts"],
+  "clickhouse-ingest": ["node", "--import", "tsx", "services/clickhouse-migrator/bench/ingest.ts"],
 };
 
 const root = path.resolve(__dirname, "..");
