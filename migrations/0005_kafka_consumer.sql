@@ -3,7 +3,8 @@
 -- server's format_schema_path, mounted by the program from proto/flow.proto). Undecodable
 -- messages do not stall the partition: kafka_handle_error_mode = 'stream' hands them to
 -- flows_kafka_errors (7 days) with the error text, and only clean rows go on to flows_ingest.
--- Every replica consumes in the same consumer group, so each message is inserted once.
+-- Every replica consumes in the same consumer group, so each message is inserted once; with
+-- kafka_thread_per_consumer each consumer flushes its own blocks, so consumers insert in parallel.
 -- {{kafka_brokers}}, {{kafka_topic}}, {{kafka_group}} and {{kafka_consumers}} come from the
 -- migrator's environment (the program sets them from the Strimzi cluster and the tier).
 CREATE TABLE IF NOT EXISTS helios.flows_kafka {{on_cluster}}
@@ -16,6 +17,7 @@ SETTINGS
     kafka_format = 'ProtobufSingle',
     kafka_schema = 'flow.proto:EnrichedFlow',
     kafka_num_consumers = {{kafka_consumers}},
+    kafka_thread_per_consumer = 1,
     kafka_handle_error_mode = 'stream';
 
 CREATE TABLE IF NOT EXISTS helios.flows_kafka_errors {{on_cluster}}

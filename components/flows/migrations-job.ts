@@ -26,11 +26,15 @@ export function migrationsHash(dir = MIGRATIONS_DIR): string {
   return h.digest("hex");
 }
 
-/** Kafka consumers per ClickHouse node: enough for every partition, at most the node's CPU limit. */
+/**
+ * Kafka consumers per ClickHouse node: one per partition the node would otherwise leave idle,
+ * at most half the pod's CPU limit (ClickHouse refuses more consumers than physical cores, and
+ * half leaves room for merges and queries).
+ */
 export function kafkaConsumersPerNode(tier: TierSpec): number {
   const nodes = tier.clickhouse.shards * tier.clickhouse.replicas;
-  const cpu = Math.max(1, Math.floor(Number.parseFloat(tier.clickhouse.resources.limits.cpu)));
-  return Math.max(1, Math.min(Math.ceil(tier.kafka.enrichedPartitions / nodes), cpu));
+  const halfCpu = Math.max(1, Math.floor(Number.parseFloat(tier.clickhouse.resources.limits.cpu) / 2));
+  return Math.max(1, Math.min(Math.ceil(tier.kafka.enrichedPartitions / nodes), halfCpu));
 }
 
 export interface MigrationsJobArgs {

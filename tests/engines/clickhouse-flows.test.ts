@@ -121,6 +121,8 @@ describe("ClickHouse flow schema on real ClickHouse (chdb-core behind an HTTP fr
     expect(created.create_table_query).toContain("kafka_schema = 'flow.proto:EnrichedFlow'");
     expect(created.create_table_query).toContain("kafka_topic_list = 'helios-flows-enriched'");
     expect(created.create_table_query).toContain("kafka_handle_error_mode = 'stream'");
+    expect(created.create_table_query).toContain("kafka_num_consumers = 2");
+    expect(created.create_table_query).toContain("kafka_thread_per_consumer = 1");
     // the same columns as flows_ingest (the Protobuf landing table)
     const cols = async (t: string) => rows<{ name: string; type: string }>(`SELECT name, type FROM system.columns WHERE database = 'helios' AND table = '${t}' ORDER BY position`);
     expect(await cols("flows_kafka")).toEqual(await cols("flows_ingest"));

@@ -181,8 +181,8 @@ describe("flow pipeline details", () => {
     expect(migrationsHash()).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it("uses enough Kafka consumers per ClickHouse node to cover the partitions, within the CPU limit", () => {
-    expect(TIER_NAMES.map((t) => kafkaConsumersPerNode(TIERS[t]))).toEqual([2, 4, 8, 16]);
+  it("uses enough Kafka consumers per ClickHouse node to cover the partitions, within half the CPU limit", () => {
+    expect(TIER_NAMES.map((t) => kafkaConsumersPerNode(TIERS[t]))).toEqual([1, 2, 4, 8]);
   });
 
   it("allows Kafka 9092 and ClickHouse 8123/9000 only from the pods that need them", async () => {
