@@ -8,6 +8,7 @@ import * as path from "path";
 
 /** name -> command (run from the repo root). Add a line per benchmark. */
 const BENCHMARKS: Record<string, string[]> = {
+  "storage-replication": ["node", "--import", "tsx", "bench/storage-replication.ts"],
   "flow-enricher": ["node", "--import", "tsx", "services/flow-enricher/bench/bench.ts"],
   "clickhouse-ingest": ["node", "--import", "tsx", "services/clickhouse-migrator/bench/ingest.ts"],
 };

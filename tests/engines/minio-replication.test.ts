@@ -4,23 +4,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { SynthResult } from "../../scripts/lib/synthesize";
-import { MinioServer, createUserWithPolicy, plannedJob, runPlannedScript, startMinio } from "../helpers/minio";
-import { ofType, synthRepoStack } from "../helpers/stacks";
+import { MinioServer, applyPlannedMinio, plannedJob, runPlannedScript, startMinio } from "../helpers/minio";
+import { synthRepoStack } from "../helpers/stacks";
 import { tempDir } from "../helpers/tools";
-
-/** Creates the bucket, versioning and replication user a plan declares on a real server; returns the user's secret. */
-function applyPlannedMinio(plan: SynthResult, server: MinioServer): { bucket: string; replicationUser: string; replicationSecret: string } {
-  const bucket = ofType(plan, "minio:index/s3Bucket:S3Bucket")[0].inputs.bucket as string;
-  server.mc(["mb", `${server.alias}/${bucket}`]);
-  const versioning = ofType(plan, "minio:index/s3BucketVersioning:S3BucketVersioning")[0].inputs.versioningConfiguration.status;
-  if (versioning === "Enabled") server.mc(["version", "enable", `${server.alias}/${bucket}`]);
-  const user = ofType(plan, "minio:index/iamUser:IamUser").find((u) => u.inputs.name === "helios-replication")!;
-  const policy = ofType(plan, "minio:index/iamPolicy:IamPolicy").find((p) => p.inputs.name === "helios-replication")!;
-  // The plan cannot know the generated password; the test makes its own.
-  const secret = `repl-${plan.stack}-0123456789abcdef`;
-  createUserWithPolicy(server, user.inputs.name, secret, policy.inputs.name, policy.inputs.policy);
-  return { bucket, replicationUser: user.inputs.name, replicationSecret: secret };
-}
 
 async function eventually(what: string, check: () => boolean, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
