@@ -98,6 +98,11 @@ export const PLAIN_KEYS = {
   imageRegistry: key(z.string().regex(/^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)*$/, "must be a registry path such as ghcr.io/acme").default("ghcr.io/helios-observability"), "Registry of the Helios service images."),
   imageTag: key(z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "must be a valid image tag").default("0.1.0"), "Tag of the Helios service images."),
   netboxUrl: key(url, "NetBox base URL the target generator and flow enricher read."),
+  netboxFilters: key(
+    z.record(z.string().regex(/^[a-z_][a-z0-9_]*$/, "must be a NetBox filter name such as site or tag"), z.union([z.string().min(1), z.array(z.string().min(1)).min(1)])).default({}),
+    "Extra NetBox device filters for the target generator, e.g. {site: [dc-a], tag: core} (helios_monitor, active status and a primary IP always apply).",
+    true,
+  ),
   maxmindAccountId: key(z.string().regex(/^[0-9]{1,10}$/, "must be a numeric MaxMind account ID").optional(), "MaxMind account ID for GeoIP updates (the license key is the secret helios:maxmindLicenseKey)."),
   alertEmail: key(emailSchema.optional(), "Email receiver for info alerts: {to, from, smarthost, username}.", true),
   oidc: key(oidcSchema.optional(), "Grafana OIDC login: {issuerUrl, clientId, groupsClaim}; client secret is helios:oidcClientSecret.", true),

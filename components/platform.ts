@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Collection } from "./collection";
 import { HeliosConfig } from "./config";
+import { TargetGenerator } from "./integration/target-generator";
 import { FlowPipeline } from "./flows";
 import { Namespaces } from "./namespaces";
 import { NetworkBaseline } from "./network-baseline";
@@ -28,6 +29,7 @@ export class HeliosPlatform extends pulumi.ComponentResource {
   public readonly flows: FlowPipeline;
   public readonly visualization: Visualization;
   public readonly collection: Collection;
+  public readonly targetGenerator: TargetGenerator;
 
   constructor(name: string, args: HeliosPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("helios:platform:Platform", name, {}, opts);
@@ -72,6 +74,21 @@ export class HeliosPlatform extends pulumi.ComponentResource {
         crdsReady: [this.storage.prometheus.release],
         thanosQueryUrl: THANOS_QUERY_HTTP_URL,
         clickhousePassword: this.flows.clickhouse.readerPassword,
+      },
+      { parent: this },
+    );
+
+    this.targetGenerator = new TargetGenerator(
+      "target-generator",
+      {
+        tier: this.tier,
+        imageRegistry: config.imageRegistry,
+        imageTag: config.imageTag,
+        netboxUrl: config.netboxUrl,
+        netboxToken: config.secrets.netboxToken,
+        netboxFilters: config.netboxFilters,
+        dependsOn: [this.namespaces.namespaces.integration, this.namespaces.namespaces.collection],
+        crdsReady: [this.storage.prometheus.release],
       },
       { parent: this },
     );

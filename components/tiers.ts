@@ -43,6 +43,8 @@ export interface TierSpec {
   blackboxExporter: { replicas: number; resources: Resources };
   goflow2: { hpa: HpaRange; resources: Resources };
   flowEnricher: { hpa: HpaRange; resources: Resources };
+  /** NetBox target generator (one replica; memory grows with the inventory: ~0.5 KiB per device per output). */
+  targetGenerator: { resources: Resources };
   kafka: {
     brokers: number;
     controllers: number;
@@ -80,6 +82,7 @@ export const TIERS: Readonly<Record<TierName, TierSpec>> = {
     blackboxExporter: { replicas: 1, resources: res("50m", "64Mi", "250m", "128Mi") },
     goflow2: { hpa: { min: 1, max: 2, targetCpuPercent: 70 }, resources: res("250m", "256Mi", "1", "512Mi") },
     flowEnricher: { hpa: { min: 1, max: 2, targetCpuPercent: 70 }, resources: res("500m", "512Mi", "1", "1Gi") },
+    targetGenerator: { resources: res("50m", "128Mi", "500m", "256Mi") },
     kafka: { brokers: 1, controllers: 1, rawPartitions: 6, enrichedPartitions: 6, replicationFactor: 1, retentionHours: 24, storage: "100Gi", resources: res("500m", "2Gi", "2", "4Gi") },
     clickhouse: { shards: 1, replicas: 1, storage: "200Gi", resources: res("1", "4Gi", "2", "8Gi"), keeperReplicas: 1 },
     grafana: { replicas: 1, resources: res("100m", "256Mi", "500m", "512Mi") },
@@ -101,6 +104,7 @@ export const TIERS: Readonly<Record<TierName, TierSpec>> = {
     blackboxExporter: { replicas: 2, resources: res("100m", "128Mi", "500m", "256Mi") },
     goflow2: { hpa: { min: 2, max: 4, targetCpuPercent: 70 }, resources: res("500m", "512Mi", "2", "1Gi") },
     flowEnricher: { hpa: { min: 2, max: 4, targetCpuPercent: 70 }, resources: res("1", "1Gi", "2", "2Gi") },
+    targetGenerator: { resources: res("50m", "128Mi", "500m", "256Mi") },
     kafka: { brokers: 3, controllers: 3, rawPartitions: 12, enrichedPartitions: 12, replicationFactor: 3, retentionHours: 24, storage: "250Gi", resources: res("1", "4Gi", "2", "8Gi") },
     clickhouse: { shards: 1, replicas: 2, storage: "500Gi", resources: res("2", "8Gi", "4", "16Gi"), keeperReplicas: 3 },
     grafana: { replicas: 2, resources: res("200m", "512Mi", "1", "1Gi") },
@@ -122,6 +126,7 @@ export const TIERS: Readonly<Record<TierName, TierSpec>> = {
     blackboxExporter: { replicas: 3, resources: res("200m", "256Mi", "1", "512Mi") },
     goflow2: { hpa: { min: 4, max: 10, targetCpuPercent: 70 }, resources: res("1", "1Gi", "2", "2Gi") },
     flowEnricher: { hpa: { min: 6, max: 12, targetCpuPercent: 70 }, resources: res("1", "1Gi", "2", "2Gi") },
+    targetGenerator: { resources: res("100m", "256Mi", "1", "512Mi") },
     kafka: { brokers: 5, controllers: 3, rawPartitions: 48, enrichedPartitions: 48, replicationFactor: 3, retentionHours: 12, storage: "1Ti", resources: res("2", "8Gi", "4", "16Gi") },
     clickhouse: { shards: 2, replicas: 2, storage: "2Ti", resources: res("4", "16Gi", "8", "32Gi"), keeperReplicas: 3 },
     grafana: { replicas: 2, resources: res("500m", "1Gi", "2", "2Gi") },
@@ -143,6 +148,7 @@ export const TIERS: Readonly<Record<TierName, TierSpec>> = {
     blackboxExporter: { replicas: 4, resources: res("500m", "512Mi", "2", "1Gi") },
     goflow2: { hpa: { min: 8, max: 32, targetCpuPercent: 70 }, resources: res("2", "2Gi", "4", "4Gi") },
     flowEnricher: { hpa: { min: 40, max: 80, targetCpuPercent: 70 }, resources: res("1", "1Gi", "2", "2Gi") },
+    targetGenerator: { resources: res("200m", "512Mi", "1", "1Gi") },
     kafka: { brokers: 9, controllers: 3, rawPartitions: 192, enrichedPartitions: 192, replicationFactor: 3, retentionHours: 6, storage: "2Ti", resources: res("4", "16Gi", "8", "32Gi") },
     clickhouse: { shards: 4, replicas: 2, storage: "8Ti", resources: res("8", "32Gi", "16", "64Gi"), keeperReplicas: 3 },
     grafana: { replicas: 3, resources: res("1", "2Gi", "2", "4Gi") },

@@ -60,6 +60,7 @@ describe("stack config", () => {
     imageRegistry: ["https://ghcr.io/acme", "registry path"],
     imageTag: ["bad tag!", "valid image tag"],
     netboxUrl: ["netbox.local", "absolute URL"],
+    netboxFilters: [{ "Site Name": "dc-a" }, "NetBox filter name"],
     maxmindAccountId: ["acme", "numeric MaxMind account ID"],
     alertEmail: [{ to: "not-an-email", from: "a@b.c", smarthost: "smtp:25" }, "helios:alertEmail.to"],
     oidc: [{ issuerUrl: "https://sso", clientId: "x", extra: 1 }, "unknown field(s) extra"],

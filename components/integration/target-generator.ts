@@ -1,0 +1,173 @@
+/**
+ * The NetBox target generator (services/target-generator) in helios-integration.
+ *
+ * Runs as a one-replica Deployment in long-running mode (`--interval 5m`), not a CronJob: a
+ * CronJob pod lives seconds, so Prometheus could never scrape helios_target_sync_* reliably
+ * without a Pushgateway; a long-running process keeps the counters and the last-success
+ * timestamp scrapeable (PodMonitor, job `helios-target-generator`) and TargetSyncStale in
+ * config/alerts/target-sync.rules.yaml works on them. Strategy Recreate: never two writers.
+ *
+ * RBAC: a Role in helios-collection that can get/update/delete only the generator's ConfigMaps
+ * by name (helios-targets-<kind> and the overflow -1..-8); `create` cannot be limited by name
+ * in Kubernetes RBAC, so it is granted on configmaps in that namespace only. No list/watch.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { SecretValue } from "../config";
+import { commonLabels } from "../labels";
+import { NAMESPACES } from "../namespaces";
+import { TierSpec } from "../tiers";
+
+/** The ConfigMaps the generator writes (same names as services/target-generator/src/plan.ts). */
+export const TARGET_KINDS = ["gnmic", "snmp", "blackbox", "prometheus"] as const;
+export const MAX_EXTRA_CONFIGMAPS = 8;
+export function targetConfigMapNames(): string[] {
+  return TARGET_KINDS.flatMap((k) => [`helios-targets-${k}`, ...Array.from({ length: MAX_EXTRA_CONFIGMAPS }, (_, i) => `helios-targets-${k}-${i + 1}`)]);
+}
+
+export const TARGET_GENERATOR_NAME = "helios-target-generator";
+export const TARGET_GENERATOR_METRICS_PORT = 8080;
+export const TOKEN_MOUNT = "/var/run/secrets/helios/netbox";
+
+export interface TargetGeneratorArgs {
+  tier: TierSpec;
+  /** Registry and tag of the Helios service images. */
+  imageRegistry: string;
+  imageTag: string;
+  /** NetBox base URL. */
+  netboxUrl: string;
+  /** NetBox API token (v1 `Token …` or v2 `nbt_…`), a Pulumi secret. */
+  netboxToken: SecretValue;
+  /** Extra NetBox device filters (name -> values), e.g. { site: ["dc-a"] }. */
+  netboxFilters: Record<string, string | string[]>;
+  /** Sync interval (default 5m, FR-016). */
+  interval?: string;
+  /** Namespace resources wait for. */
+  dependsOn: pulumi.Resource[];
+  /** The release installing the monitoring.coreos.com CRDs (the PodMonitor waits for it). */
+  crdsReady: pulumi.Resource[];
+}
+
+export class TargetGenerator extends pulumi.ComponentResource {
+  public readonly deployment: k8s.apps.v1.Deployment;
+  public readonly role: k8s.rbac.v1.Role;
+  public readonly podMonitor: k8s.apiextensions.CustomResource;
+
+  constructor(name: string, args: TargetGeneratorArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("helios:integration:TargetGenerator", name, {}, opts);
+    const ns = NAMESPACES.integration.name;
+    const targetsNs = NAMESPACES.collection.name;
+    const selector = { "app.kubernetes.io/name": TARGET_GENERATOR_NAME };
+    const labels = { ...commonLabels(TARGET_GENERATOR_NAME), "helios.io/job": TARGET_GENERATOR_NAME };
+    const interval = args.interval ?? "5m";
+    if (!/^[0-9]+(s|m|h)$/.test(interval)) throw new Error(`target generator interval ${JSON.stringify(interval)} must be a duration such as 5m`);
+
+    const secret = new k8s.core.v1.Secret(
+      "target-generator-netbox",
+      {
+        metadata: { name: `${TARGET_GENERATOR_NAME}-netbox`, namespace: ns, labels },
+        type: "Opaque",
+        stringData: { token: args.netboxToken ?? pulumi.secret("") },
+      },
+      { parent: this, dependsOn: args.dependsOn },
+    );
+    const sa = new k8s.core.v1.ServiceAccount(
+      "target-generator-sa",
+      { metadata: { name: TARGET_GENERATOR_NAME, namespace: ns, labels }, automountServiceAccountToken: true },
+      { parent: this, dependsOn: args.dependsOn },
+    );
+    this.role = new k8s.rbac.v1.Role(
+      "target-generator-role",
+      {
+        metadata: { name: TARGET_GENERATOR_NAME, namespace: targetsNs, labels },
+        rules: [
+          { apiGroups: [""], resources: ["configmaps"], resourceNames: targetConfigMapNames(), verbs: ["get", "update", "delete"] },
+          { apiGroups: [""], resources: ["configmaps"], verbs: ["create"] },
+        ],
+      },
+      { parent: this, dependsOn: args.dependsOn },
+    );
+    const binding = new k8s.rbac.v1.RoleBinding(
+      "target-generator-rolebinding",
+      {
+        metadata: { name: TARGET_GENERATOR_NAME, namespace: targetsNs, labels },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: TARGET_GENERATOR_NAME },
+        subjects: [{ kind: "ServiceAccount", name: TARGET_GENERATOR_NAME, namespace: ns }],
+      },
+      { parent: this, dependsOn: [this.role, sa] },
+    );
+
+    const filterArgs = Object.keys(args.netboxFilters)
+      .sort()
+      .flatMap((k) => {
+        const v = args.netboxFilters[k];
+        return (Array.isArray(v) ? v : [v]).flatMap((x) => ["--filter", `${k}=${x}`]);
+      });
+    this.deployment = new k8s.apps.v1.Deployment(
+      "target-generator",
+      {
+        metadata: { name: TARGET_GENERATOR_NAME, namespace: ns, labels },
+        spec: {
+          replicas: 1,
+          strategy: { type: "Recreate" },
+          selector: { matchLabels: selector },
+          template: {
+            metadata: { labels },
+            spec: {
+              serviceAccountName: TARGET_GENERATOR_NAME,
+              securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
+              volumes: [{ name: "netbox-token", secret: { secretName: `${TARGET_GENERATOR_NAME}-netbox`, defaultMode: 0o400 } }],
+              containers: [
+                {
+                  name: "target-generator",
+                  image: `${args.imageRegistry}/target-generator:${args.imageTag}`,
+                  args: [
+                    "--netbox-url",
+                    args.netboxUrl,
+                    "--token-file",
+                    `${TOKEN_MOUNT}/token`,
+                    "--namespace",
+                    targetsNs,
+                    "--interval",
+                    interval,
+                    "--metrics-port",
+                    String(TARGET_GENERATOR_METRICS_PORT),
+                    ...filterArgs,
+                  ],
+                  ports: [{ name: "metrics", containerPort: TARGET_GENERATOR_METRICS_PORT }],
+                  livenessProbe: { httpGet: { path: "/healthz", port: "metrics" }, periodSeconds: 30 },
+                  readinessProbe: { httpGet: { path: "/healthz", port: "metrics" }, periodSeconds: 10 },
+                  resources: args.tier.targetGenerator.resources,
+                  volumeMounts: [{ name: "netbox-token", mountPath: TOKEN_MOUNT, readOnly: true }],
+                  securityContext: {
+                    allowPrivilegeEscalation: false,
+                    readOnlyRootFilesystem: true,
+                    runAsNonRoot: true,
+                    capabilities: { drop: ["ALL"] },
+                    seccompProfile: { type: "RuntimeDefault" },
+                  },
+                },
+              ],
+            },
+          },
+        },
+      },
+      { parent: this, dependsOn: [secret, sa, binding] },
+    );
+    this.podMonitor = new k8s.apiextensions.CustomResource(
+      "target-generator-podmonitor",
+      {
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "PodMonitor",
+        metadata: { name: TARGET_GENERATOR_NAME, namespace: ns, labels },
+        spec: {
+          jobLabel: "helios.io/job",
+          selector: { matchLabels: selector },
+          podMetricsEndpoints: [{ port: "metrics", path: "/metrics", interval: "30s" }],
+        },
+      },
+      { parent: this, dependsOn: [...args.dependsOn, ...args.crdsReady] },
+    );
+    this.registerOutputs({ deployment: TARGET_GENERATOR_NAME });
+  }
+}
