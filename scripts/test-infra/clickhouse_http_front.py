@@ -1,7 +1,8 @@
 """A thin ClickHouse HTTP interface in front of embedded ClickHouse (chdb-core), for tests.
 
-No ClickHouse server binary is installable on these machines (Debian has no clickhouse-server
-package; PyPI ships only the embedded chdb-core), so tests that need a ClickHouse *server* --
+No usable ClickHouse server binary is installable on these machines (Debian bookworm's
+clickhouse-server is 18.16 from 2018: no TTL, SimpleAggregateFunction, DateTime64 or
+ProtobufSingle; PyPI ships only the embedded chdb-core), so tests that need a ClickHouse *server* --
 the clickhouse-migrator speaking HTTP through @clickhouse/client -- talk to this front. Every
 query runs in real ClickHouse (chdb, one persistent session); only the HTTP framing is ours:
 

@@ -1,6 +1,7 @@
 // The migrator against REAL ClickHouse: embedded ClickHouse (chdb-core) behind the thin HTTP
-// front scripts/test-infra/clickhouse_http_front.py -- no ClickHouse server binary can be
-// installed here (Debian has none; PyPI ships only the embedded engine), so the front supplies
+// front scripts/test-infra/clickhouse_http_front.py -- no usable ClickHouse server binary can be
+// installed here (Debian's clickhouse-server is 18.16 from 2018, without TTL, DateTime64 or
+// ProtobufSingle; PyPI ships only the embedded engine), so the front supplies
 // only the HTTP framing @clickhouse/client speaks; every statement runs in real ClickHouse.
 import { ClickHouseClient, createClient } from "@clickhouse/client";
 import * as fs from "fs";
