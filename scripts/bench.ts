@@ -10,6 +10,7 @@ import * as path from "path";
 const BENCHMARKS: Record<string, string[]> = {
   "storage-replication": ["node", "--import", "tsx", "bench/storage-replication.ts"],
   "flow-enricher": ["node", "--import", "tsx", "services/flow-enricher/bench/bench.ts"],
+  dashboards: ["node", "--import", "tsx", "bench/dashboards.ts"],
   "clickhouse-ingest": ["node", "--import", "tsx", "services/clickhouse-migrator/bench/ingest.ts"],
 };
 

@@ -2,8 +2,9 @@
 
 stdin: JSON {"path": data dir or null, "setup": [sql, ...], "queries": [{"id": str, "sql": str}, ...]}
 stdout: JSON {"results": [{"id", "rows", "first", "ms", "error"}]} -- rows = result row count,
-first = the first row (a list) or null, ms =
-wall time of the query in this process (best of `repeat` runs when given).
+first = the first row (a list) or null, ms = wall time of the query in this process and
+cpu_ms = CPU time this process (all ClickHouse threads) spent on it, each the best of
+`repeat` runs when given. On a shared machine cpu_ms is the load-independent figure.
 Setup statements run first (an error there aborts with exit 1); query errors are reported
 per query so one bad panel does not hide the others.
 """
@@ -28,14 +29,18 @@ def main() -> int:
         repeat = int(job.get("repeat", 1))
         for q in job.get("queries", []):
             best = None
+            best_cpu = None
             rows = None
             first = None
             error = None
             for _ in range(repeat):
                 start = time.perf_counter()
+                cpu_start = time.process_time()
                 try:
                     res = sess.query(q["sql"], "JSONCompact")
                     ms = (time.perf_counter() - start) * 1000
+                    cpu_ms = (time.process_time() - cpu_start) * 1000
+                    best_cpu = cpu_ms if best_cpu is None else min(best_cpu, cpu_ms)
                     parsed = json.loads(res.bytes().decode("utf-8"))
                     rows = parsed["rows"]
                     first = parsed["data"][0] if parsed["data"] else None
@@ -43,7 +48,7 @@ def main() -> int:
                 except Exception as exc:
                     error = str(exc)
                     break
-            results.append({"id": q["id"], "rows": rows, "first": first, "ms": best, "error": error})
+            results.append({"id": q["id"], "rows": rows, "first": first, "ms": best, "cpu_ms": best_cpu, "error": error})
         json.dump({"results": results}, sys.stdout)
     finally:
         sess.close()

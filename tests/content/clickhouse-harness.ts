@@ -62,6 +62,8 @@ export interface PanelResult {
   /** First result row, or null. */
   first: unknown[] | null;
   ms: number | null;
+  /** CPU time of all ClickHouse threads for the query (load-independent). */
+  cpu_ms: number | null;
   error: string | null;
 }
 
