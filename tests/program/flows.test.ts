@@ -5,6 +5,7 @@ import { goflow2Args } from "../../components/flows/goflow2";
 import { kafkaConsumersPerNode, migrationsHash } from "../../components/flows/migrations-job";
 import { CLICKHOUSE_DISK_METRICS, FLOWS_NS, KAFKA_BOOTSTRAP, TOPICS } from "../../components/flows/names";
 import { FLOWS_POD_RULES } from "../../components/flows/network-policy";
+import { ALLOW_RULES } from "../../components/network-baseline";
 import { TIER_NAMES, TIERS } from "../../components/tiers";
 import { CHARTS, IMAGES, imageRef } from "../../components/versions";
 import { PlannedResource, SynthResult } from "../../scripts/lib/synthesize";
@@ -179,6 +180,18 @@ describe("flow pipeline details", () => {
     const name = (r: SynthResult) => ofType(r, "kubernetes:batch/v1:Job").find((j) => j.namespace === FLOWS_NS)!.kubernetesName;
     expect(name(a)).not.toBe(name(b));
     expect(migrationsHash()).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("scrapes metrics only on ports the baseline lets Prometheus reach (8080, 9404, 9363)", async () => {
+    const r = await synth(baseConfig({ "helios:tier": "large" }));
+    const allowed = ALLOW_RULES.filter((a) => a.to === "flows" && a.from.some((f) => "namespace" in f && f.namespace === "storage")).flatMap((a) => a.ports.map((p) => p.port));
+    const portOf = (name: string, portName: string) => {
+      const dep = one(ofType(r, "kubernetes:apps/v1:Deployment"), name);
+      return dep.inputs.spec.template.spec.containers.flatMap((c: { ports?: { name: string; containerPort: number }[] }) => c.ports ?? []).find((p: { name: string }) => p.name === portName).containerPort;
+    };
+    expect(allowed).toEqual(expect.arrayContaining([portOf("goflow2", "metrics"), portOf("flow-enricher", "http"), 9404, 9363]));
+    const chi = one(cr(r, "ClickHouseInstallation"), "helios");
+    expect(chi.inputs.spec.configuration.settings["prometheus/port"]).toBe(9363);
   });
 
   it("uses enough Kafka consumers per ClickHouse node to cover the partitions, within half the CPU limit", () => {
