@@ -30,6 +30,35 @@ export const GNMIC_API_SERVICE = `${GNMIC_CLUSTER_NAME}-gnmic-api`;
 /** Subscription names the target generator's telemetry profiles refer to. */
 export const GNMIC_SUBSCRIPTIONS = ["interfaces", "system", "bgp"] as const;
 
+/** Where the target ConfigMaps are mounted (one directory, every part) and the merged file gnmic reads. */
+export const GNMIC_TARGETS_DIR = "/etc/gnmic/targets";
+export const GNMIC_MERGED_TARGETS = "/var/run/gnmic/targets/targets.yaml";
+
+/**
+ * Shell loop run beside gnmic: gnmic's file loader reads one file, the target generator may
+ * split targets over `targets.yaml`, `targets-1.yaml`, ... (one YAML mapping each; an empty
+ * inventory is `{}`). Concatenating the non-empty parts gives one mapping; it is replaced
+ * atomically, and only when it changed. ONCE=1 runs one pass (init container, tests).
+ */
+export const GNMIC_TARGETS_MERGE_SCRIPT = `set -u
+src="\${SRC:-${GNMIC_TARGETS_DIR}}"
+out="\${OUT:-${GNMIC_MERGED_TARGETS}}"
+while :; do
+  tmp="$out.tmp"
+  : > "$tmp"
+  for f in "$src"/*.yaml "$src"/*.yml; do
+    [ -f "$f" ] || continue
+    [ "$(tr -d ' \\n' < "$f")" = "{}" ] && continue
+    cat "$f" >> "$tmp"
+    [ -z "$(tail -c 1 "$f")" ] || echo >> "$tmp"
+  done
+  [ -s "$tmp" ] || echo '{}' > "$tmp"
+  if cmp -s "$tmp" "$out"; then rm -f "$tmp"; else mv "$tmp" "$out"; fi
+  [ "\${ONCE:-0}" = 1 ] && exit 0
+  sleep 10
+done
+`;
+
 /** Where the rendered config points gnmic at. */
 export interface GnmicRenderOptions {
   /** Targets file the file loader re-reads (inside the targets directory mount). */
@@ -110,8 +139,8 @@ export function renderGnmicConfig(opts: GnmicRenderOptions, dir = GNMIC_DIR): st
 
 export interface GnmicArgs {
   tier: TierSpec;
-  /** ConfigMap holding `targets.yaml` (the target generator's, or the static one). */
-  targetsConfigMap: string;
+  /** ConfigMaps holding `targets*.yaml` (the target generator's base and overflow ones, or the static one). */
+  targetsConfigMaps: string[];
   /** True when the targets ConfigMap may not exist yet (the generator creates it). */
   targetsOptional: boolean;
   username: pulumi.Input<string>;
@@ -136,7 +165,7 @@ export class Gnmic extends pulumi.ComponentResource {
     const child = { parent: this, dependsOn: args.dependsOn };
 
     const text = renderGnmicConfig({
-      targetsFile: "/etc/gnmic/targets/targets.yaml",
+      targetsFile: GNMIC_MERGED_TARGETS,
       clusterNamespace: ns,
       tls: { caFile: args.tlsCa ? "/etc/gnmic/tls/ca.crt" : undefined, skipVerify: args.tlsSkipVerify },
     });
@@ -193,12 +222,26 @@ export class Gnmic extends pulumi.ComponentResource {
 
     const volumes: k8s.types.input.core.v1.Volume[] = [
       { name: "config", configMap: { name: config.metadata.name } },
-      { name: "targets", configMap: { name: args.targetsConfigMap, optional: args.targetsOptional } },
+      { name: "targets", projected: { sources: args.targetsConfigMaps.map((cm) => ({ configMap: { name: cm, optional: args.targetsOptional } })) } },
+      { name: "targets-merged", emptyDir: {} },
     ];
     const mounts: k8s.types.input.core.v1.VolumeMount[] = [
       { name: "config", mountPath: "/etc/gnmic/config", readOnly: true },
-      { name: "targets", mountPath: "/etc/gnmic/targets", readOnly: true },
+      { name: "targets-merged", mountPath: path.dirname(GNMIC_MERGED_TARGETS), readOnly: true },
     ];
+    const merger = (name: string, once: boolean): k8s.types.input.core.v1.Container => ({
+      name,
+      // The gnmic image is Alpine-based and has /bin/sh.
+      image: imageRef(IMAGES.gnmic),
+      command: ["/bin/sh", "-c", GNMIC_TARGETS_MERGE_SCRIPT],
+      env: once ? [{ name: "ONCE", value: "1" }] : [],
+      resources: { requests: { cpu: "5m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+      securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+      volumeMounts: [
+        { name: "targets", mountPath: GNMIC_TARGETS_DIR, readOnly: true },
+        { name: "targets-merged", mountPath: path.dirname(GNMIC_MERGED_TARGETS) },
+      ],
+    });
     if (tls) {
       volumes.push({ name: "tls", secret: { secretName: tls.metadata.name } });
       mounts.push({ name: "tls", mountPath: "/etc/gnmic/tls", readOnly: true });
@@ -218,7 +261,9 @@ export class Gnmic extends pulumi.ComponentResource {
             spec: {
               serviceAccountName: sa.metadata.name,
               securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: "RuntimeDefault" } },
+              initContainers: [merger("targets-merge-init", true)],
               containers: [
+                merger("targets-merge", false),
                 {
                   name: "gnmic",
                   image: imageRef(IMAGES.gnmic),

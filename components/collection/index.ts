@@ -8,7 +8,7 @@ import { TierSpec } from "../tiers";
 import { BlackboxExporter } from "./blackbox-exporter";
 import { CollectionEgress } from "./egress-policy";
 import { Gnmic } from "./gnmic";
-import { CollectionScrape, GENERATED_TARGETS, TargetKind } from "./scrape";
+import { CollectionScrape, GENERATED_TARGETS, TargetKind, targetSources } from "./scrape";
 import { SnmpExporter } from "./snmp-exporter";
 import { StaticTargets } from "./static-targets";
 
@@ -47,7 +47,7 @@ export class Collection extends pulumi.ComponentResource {
       "gnmic",
       {
         tier,
-        targetsConfigMap: targetConfigMaps.gnmic,
+        targetsConfigMaps: targetSources(targetConfigMaps.gnmic, targetsOptional),
         targetsOptional,
         username: config.gnmiUsername,
         password: secrets.gnmiPassword ?? pulumi.secret(""),

@@ -20,7 +20,7 @@ import { NAMESPACES } from "../namespaces";
 import { IMAGES, imageRef } from "../versions";
 import { BLACKBOX_NAME, BLACKBOX_PORT, PROBE_KINDS, ProbeKind } from "./blackbox-exporter";
 import { GNMIC_NAME } from "./gnmic";
-import { SNMP_BASE_MODULE, SNMP_EXPORTER_NAME, SNMP_EXPORTER_PORT } from "./snmp-exporter";
+import { sha, SNMP_BASE_MODULE, SNMP_EXPORTER_NAME, SNMP_EXPORTER_PORT } from "./snmp-exporter";
 
 export const TARGETS_SD_NAME = "helios-targets-sd";
 export const TARGETS_SD_PORT = 8080;
@@ -33,6 +33,50 @@ export const GENERATED_TARGETS = {
   prometheus: { configMap: "helios-targets-prometheus", keys: ["prometheus.json"] },
 } as const;
 export type TargetKind = keyof typeof GENERATED_TARGETS;
+/**
+ * The generator splits a large file into parts (`snmp.json`, `snmp-1.json`, ...) spread over
+ * `helios-targets-<kind>` and `helios-targets-<kind>-1..-8` (services/target-generator/src/plan.ts,
+ * MAX_EXTRA_CONFIGMAPS = 8). Consumers mount all of them into one directory (projected volume)
+ * and read every part.
+ */
+export const MAX_EXTRA_TARGET_CONFIGMAPS = 8;
+export const MAX_TARGET_PARTS = MAX_EXTRA_TARGET_CONFIGMAPS + 1;
+
+/** Key of part `i` of a target file: snmp.json, snmp-1.json, ... */
+export function partKey(key: string, i: number): string {
+  if (i === 0) return key;
+  const dot = key.lastIndexOf(".");
+  return `${key.slice(0, dot)}-${i}${key.slice(dot)}`;
+}
+
+/** ConfigMaps one kind's targets may be spread over (generator mode), or the one static ConfigMap. */
+export function targetSources(base: string, generated: boolean): string[] {
+  return generated ? [base, ...Array.from({ length: MAX_EXTRA_TARGET_CONFIGMAPS }, (_, i) => `${base}-${i + 1}`)] : [base];
+}
+
+/**
+ * nginx server block of helios-targets-sd: serves /<configmap>/<key> as application/json, and
+ * `[]` (no targets) for a part that does not exist, so Prometheus' http_sd sees an empty group
+ * list instead of an error for parts the generator has not written.
+ */
+export function renderSdNginxConfig(listen: string | number = TARGETS_SD_PORT, root = "/usr/share/nginx/html"): string {
+  return [
+    "server {",
+    `  listen ${listen};`,
+    "  server_name _;",
+    `  root ${root};`,
+    "  location / {",
+    "    try_files $uri /__no_targets.json;",
+    "  }",
+    "  location = /__no_targets.json {",
+    "    default_type application/json;",
+    "    return 200 '[]';",
+    "  }",
+    "}",
+    "",
+  ].join("\n");
+}
+
 /** Static-mode ConfigMap names (static-targets.ts creates them from config/targets/static/). */
 export const STATIC_TARGETS: Record<TargetKind, string> = {
   gnmic: "helios-static-targets-gnmic",
@@ -173,6 +217,11 @@ export class CollectionScrape extends pulumi.ComponentResource {
     const cr = { parent: this, dependsOn: [...args.dependsOn, ...args.crdsReady] };
     const docroot = "/usr/share/nginx/html";
     const kinds: TargetKind[] = ["snmp", "blackbox", "prometheus"];
+    const nginxConf = new k8s.core.v1.ConfigMap(
+      `${name}-sd-nginx`,
+      { metadata: { name: `${TARGETS_SD_NAME}-nginx`, namespace: ns, labels }, data: { "default.conf": renderSdNginxConfig() } },
+      child,
+    );
 
     new k8s.apps.v1.Deployment(
       `${name}-sd`,
@@ -182,7 +231,7 @@ export class CollectionScrape extends pulumi.ComponentResource {
           replicas: 2,
           selector: { matchLabels: selector },
           template: {
-            metadata: { labels: { ...labels, ...selector } },
+            metadata: { labels: { ...labels, ...selector }, annotations: { "helios.io/config-sha": sha(renderSdNginxConfig()) } },
             spec: {
               automountServiceAccountToken: false,
               securityContext: { runAsNonRoot: true, runAsUser: 101, seccompProfile: { type: "RuntimeDefault" } },
@@ -198,12 +247,19 @@ export class CollectionScrape extends pulumi.ComponentResource {
                   // updates are served without a restart. URL: /<configmap>/<key>.
                   volumeMounts: [
                     ...kinds.map((k) => ({ name: k, mountPath: `${docroot}/${args.targetConfigMaps[k]}`, readOnly: true })),
+                    { name: "nginx-conf", mountPath: "/etc/nginx/conf.d", readOnly: true },
                     { name: "tmp", mountPath: "/tmp" },
                   ],
                 },
               ],
               volumes: [
-                ...kinds.map((k) => ({ name: k, configMap: { name: args.targetConfigMaps[k], optional: args.targetsOptional } })),
+                ...kinds.map((k) => ({
+                  name: k,
+                  projected: {
+                    sources: targetSources(args.targetConfigMaps[k], args.targetsOptional).map((cm) => ({ configMap: { name: cm, optional: args.targetsOptional } })),
+                  },
+                })),
+                { name: "nginx-conf", configMap: { name: nginxConf.metadata.name } },
                 { name: "tmp", emptyDir: {} },
               ],
             },
@@ -238,6 +294,10 @@ export class CollectionScrape extends pulumi.ComponentResource {
 
     const base = `http://${TARGETS_SD_NAME}.${ns}.svc:${TARGETS_SD_PORT}`;
     const jobs = scrapeJobs();
+    const urls = (job: ScrapeJob) => {
+      const n = args.targetsOptional ? MAX_TARGET_PARTS : 1;
+      return Array.from({ length: n }, (_, i) => sdUrl(base, args.targetConfigMaps[job.targets.kind], partKey(job.targets.key, i)));
+    };
     for (const job of jobs) {
       new k8s.apiextensions.CustomResource(
         `${name}-${job.jobName}`,
@@ -245,7 +305,7 @@ export class CollectionScrape extends pulumi.ComponentResource {
           apiVersion: "monitoring.coreos.com/v1alpha1",
           kind: "ScrapeConfig",
           metadata: { name: `helios-${job.jobName}`, namespace: ns, labels: { ...commonLabels("collection"), "helios.io/job": job.jobName } },
-          spec: toScrapeConfigSpec(job, [sdUrl(base, args.targetConfigMaps[job.targets.kind], job.targets.key)]),
+          spec: toScrapeConfigSpec(job, urls(job)),
         },
         cr,
       );

@@ -8,7 +8,7 @@ import * as path from "path";
 import { BLACKBOX_FILE, PROBE_MODULES, renderBlackboxConfig } from "../../components/collection/blackbox-exporter";
 import { scrapeJobs, toPrometheusScrapeConfig } from "../../components/collection/scrape";
 import { TAXONOMY_LABELS } from "../../components/labels";
-import { alive, FileServer, httpGet, parseMetrics, Proc, startFileServer, startProc, startPrometheus, waitFor } from "../helpers/collection-engines";
+import { alive, FileServer, httpGet, parseMetrics, Proc, startNginxSd, startProc, startPrometheus, waitFor } from "../helpers/collection-engines";
 import { freePort, waitForPort } from "../helpers/net";
 import { run, tempDir, tool } from "../helpers/tools";
 
@@ -96,7 +96,7 @@ describe("blackbox_exporter with the Helios modules", () => {
       // As the target generator writes them: label module = probe kind, __param_module = blackbox module.
       fs.writeFileSync(path.join(cm, "http.json"), `[\n${JSON.stringify({ targets: [`http://127.0.0.1:${webPort}/`], labels: { ...TAXONOMY, module: "http", __param_module: "http_2xx" } })}\n]\n`);
       fs.writeFileSync(path.join(cm, "tcp.json"), `[\n${JSON.stringify({ targets: [`127.0.0.1:${tcpPort}`], labels: { ...TAXONOMY, module: "tcp", __param_module: "tcp_connect" } })}\n]\n`);
-      sd = await startFileServer(root);
+      sd = await startNginxSd(root);
       const jobs = scrapeJobs({ snmp: "127.0.0.1:1", blackbox: exporterAddr }).filter((j) => j.jobName === "blackbox-http" || j.jobName === "blackbox-tcp");
       prom = await startPrometheus(
         jobs.map((j) => ({ ...toPrometheusScrapeConfig(j, [`${sd.base}/helios-targets-blackbox/${j.targets.key}`], "5s"), scrape_interval: "3s", scrape_timeout: "3s" })),

@@ -10,7 +10,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
-import { GNMIC_SUBSCRIPTIONS, renderGnmicConfig } from "../../components/collection/gnmic";
+import { GNMIC_SUBSCRIPTIONS, GNMIC_TARGETS_MERGE_SCRIPT, renderGnmicConfig } from "../../components/collection/gnmic";
 import { validateGnmicTargets } from "../../components/collection/static-targets";
 import { TAXONOMY_LABELS } from "../../components/labels";
 import { parseMetrics } from "../helpers/collection-engines";
@@ -79,15 +79,20 @@ describe("gnmic with the Helios config against a real gNMI server", () => {
     fs.writeFileSync(path.join(dir, "fake1.pb.txt"), fakeConfig("lab-gnmi-1", notifications(ts)));
     fs.writeFileSync(path.join(dir, "fake2.pb.txt"), fakeConfig("lab-gnmi-2", notifications(ts)));
     const [p1, p2, prom, api] = [57400, 57401, 9804, 7890];
+    // The mounted ConfigMap directory (the generator's parts) and the merged file gnmic reads,
+    // produced by the same merge script the pod runs beside gnmic.
     const targetsDir = path.join(dir, "targets");
+    const mergedDir = path.join(dir, "merged");
     fs.mkdirSync(targetsDir);
+    fs.mkdirSync(mergedDir);
     fs.writeFileSync(path.join(targetsDir, "targets.yaml"), targetEntry("lab-gnmi-1", p1));
     validateGnmicTargets(path.join(targetsDir, "targets.yaml"));
-    fs.writeFileSync(path.join(dir, "both.yaml"), targetEntry("lab-gnmi-1", p1) + targetEntry("lab-gnmi-2", p2));
+    fs.writeFileSync(path.join(dir, "part1.yaml"), targetEntry("lab-gnmi-2", p2));
+    fs.writeFileSync(path.join(dir, "merge.sh"), GNMIC_TARGETS_MERGE_SCRIPT);
     fs.writeFileSync(
       path.join(dir, "gnmic.yaml"),
       renderGnmicConfig({
-        targetsFile: path.join(targetsDir, "targets.yaml"),
+        targetsFile: path.join(mergedDir, "targets.yaml"),
         promListen: `127.0.0.1:${prom}`,
         apiListen: `127.0.0.1:${api}`,
         loaderInterval: "2s",
@@ -100,6 +105,8 @@ describe("gnmic with the Helios config against a real gNMI server", () => {
 set -u
 cd ${JSON.stringify(dir)}
 ip link set lo up
+merge() { ONCE=1 SRC=targets OUT=merged/targets.yaml sh merge.sh; }
+merge
 ${tool("gnmi_server")} --config fake1.pb.txt --text --port ${p1} --server_crt server.crt --server_key server.key --allow_no_client_auth --logtostderr > fake1.log 2>&1 &
 F1=$!
 ${tool("gnmi_server")} --config fake2.pb.txt --text --port ${p2} --server_crt server.crt --server_key server.key --allow_no_client_auth --logtostderr > fake2.log 2>&1 &
@@ -111,8 +118,11 @@ for i in $(seq 1 120); do
   if ${want}; then cp m.txt metrics1.txt; break; fi
   sleep 0.5
 done
-# Replace the targets file the way the kubelet updates a ConfigMap volume (atomic rename).
-cp both.yaml targets/.next.yaml && mv targets/.next.yaml targets/targets.yaml
+# The generator's overflow part appears in the mounted directory (plus an empty part, "{}");
+# one pass of the merge loop rewrites the merged file, which gnmic's loader re-reads.
+cp part1.yaml targets/targets-1.yaml
+printf '{}\n' > targets/targets-2.yaml
+merge
 for i in $(seq 1 120); do
   curl -s http://127.0.0.1:${prom}/metrics > m.txt 2>/dev/null
   if grep -q 'device="lab-gnmi-2"' m.txt; then cp m.txt metrics2.txt; break; fi
@@ -165,11 +175,11 @@ wait
     expect(v("gnmic_system_memory_utilized_bytes")).toBe(4294967296);
   });
 
-  it("subscribes to a target added to the targets file while running, without a restart", () => {
+  it("subscribes to a target added in another part of the targets directory while running, without a restart", () => {
     if (!metrics2.length) throw new Error(`the second target never appeared:\n${logs}`);
     const added = metrics2.filter((s) => s.labels.device === "lab-gnmi-2");
     expect(new Set(added.map((s) => s.name))).toEqual(new Set(CONTRACT));
     expect(metrics2.some((s) => s.labels.device === "lab-gnmi-1")).toBe(true);
-    expect(YAML.parse(fs.readFileSync(path.join(dir, "targets", "targets.yaml"), "utf8"))).toHaveProperty("lab-gnmi-2");
+    expect(Object.keys(YAML.parse(fs.readFileSync(path.join(dir, "merged", "targets.yaml"), "utf8"))).sort()).toEqual(["lab-gnmi-1", "lab-gnmi-2"]);
   });
 });

@@ -4,10 +4,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
-import { scrapeJobs, toPrometheusScrapeConfig } from "../../components/collection/scrape";
+import { MAX_TARGET_PARTS, partKey, scrapeJobs, toPrometheusScrapeConfig } from "../../components/collection/scrape";
 import { renderSnmpAuths, renderSnmpConfig, renderSnmpModules, SnmpAuthValues } from "../../components/collection/snmp-exporter";
 import { TAXONOMY_LABELS } from "../../components/labels";
-import { alive, httpGet, parseMetrics, Proc, Snmpd, startFileServer, startProc, startPrometheus, startSnmpd, waitFor, FileServer } from "../helpers/collection-engines";
+import { alive, httpGet, parseMetrics, Proc, Snmpd, startNginxSd, startProc, startPrometheus, startSnmpd, waitFor, FileServer } from "../helpers/collection-engines";
 import { freePort, waitForPort } from "../helpers/net";
 import { pinnedVersion, run, tempDir, tool } from "../helpers/tools";
 
@@ -117,15 +117,28 @@ describe("snmp_exporter with the Helios modules", () => {
         path.join(root, "helios-targets-snmp", "snmp.json"),
         `[\n${JSON.stringify({ targets: [snmpd.target], labels: { ...TAXONOMY, __param_module: "arista_eos", __param_auth: "public_v2" } })}\n]\n`,
       );
-      sd = await startFileServer(root);
+      sd = await startNginxSd(root);
       const job = scrapeJobs({ snmp: exporterAddr, blackbox: "127.0.0.1:1" }).find((j) => j.jobName === "snmp")!;
-      const cfg = { ...toPrometheusScrapeConfig(job, [`${sd.base}/helios-targets-snmp/snmp.json`], "5s"), scrape_interval: "3s", scrape_timeout: "3s" };
+      // Every part URL, as the ScrapeConfig lists them; parts the generator did not write are `[]`.
+      const urls = Array.from({ length: MAX_TARGET_PARTS }, (_, i) => `${sd.base}/helios-targets-snmp/${partKey("snmp.json", i)}`);
+      const cfg = { ...toPrometheusScrapeConfig(job, urls, "5s"), scrape_interval: "3s", scrape_timeout: "3s" };
       prom = await startPrometheus([cfg]);
     }, 120_000);
 
     afterAll(async () => {
       await prom?.stop();
       await sd?.stop();
+    });
+
+    it("the SD server (real nginx, our server block) serves parts as JSON and a missing part as []", async () => {
+      const present = await httpGet(`${sd.base}/helios-targets-snmp/snmp.json`);
+      expect(present.status).toBe(200);
+      expect(present.contentType).toMatch(/^application\/json/);
+      expect(JSON.parse(present.body)[0].labels.device).toBe(TAXONOMY.device);
+      const missing = await httpGet(`${sd.base}/helios-targets-snmp/snmp-3.json`);
+      expect(missing.status).toBe(200);
+      expect(missing.contentType).toMatch(/^application\/json/);
+      expect(JSON.parse(missing.body)).toEqual([]);
     });
 
     it("stores IF-MIB and vendor-module series with every taxonomy label, job snmp and the device as instance", async () => {

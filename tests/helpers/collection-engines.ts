@@ -1,15 +1,15 @@
 /**
  * Real servers for the collection engine tests, all on 127.0.0.1 with random ports and stopped
  * by the tests: net-snmp `snmpd` (unprivileged config in a temp dir), openconfig's fake gNMI
- * server (`gnmi_server`, TLS with a throw-away self-signed certificate), exporters/gnmic/
- * Prometheus processes, and a tiny HTTP file server (the stand-in for the helios-targets-sd
- * nginx: same URL layout /<configmap>/<key>, same application/json content type).
+ * server (`gnmi_server`, TLS with a throw-away self-signed certificate), exporters and
+ * Prometheus processes, and nginx running helios-targets-sd's rendered server block.
  */
 import { ChildProcess, spawn } from "child_process";
 import * as dgram from "dgram";
 import * as fs from "fs";
 import * as http from "http";
 import * as path from "path";
+import { renderSdNginxConfig } from "../../components/collection/scrape";
 import { freePort, waitForPort } from "./net";
 import { run, tempDir, tool } from "./tools";
 
@@ -178,20 +178,44 @@ export interface FileServer {
   stop(): Promise<void>;
 }
 
-/** Serves files under `root` (GET /<dir>/<file>); .json as application/json, like nginx's mime.types. */
-export async function startFileServer(root: string): Promise<FileServer> {
-  const server = http.createServer((req, res) => {
-    const rel = path.normalize(decodeURIComponent((req.url ?? "/").split("?")[0])).replace(/^(\.\.[/\\])+/, "");
-    const file = path.join(root, rel);
-    if (!file.startsWith(root) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { "Content-Type": file.endsWith(".json") ? "application/json" : "text/plain" }).end(fs.readFileSync(file));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  return { base: `http://127.0.0.1:${port}`, stop: () => new Promise((resolve) => server.close(() => resolve())) };
+/**
+ * Real nginx running helios-targets-sd's rendered server block over `root` (directories named
+ * like the target ConfigMaps), on a random 127.0.0.1 port, everything else in a temp dir.
+ */
+export async function startNginxSd(root: string): Promise<FileServer> {
+  const dir = tempDir("nginx");
+  const port = await freePort();
+  // Started as root, nginx serves from unprivileged workers: the docroot must be world-readable
+  // (temp dirs are created 0700).
+  const open = (p: string) => {
+    fs.chmodSync(p, fs.statSync(p).isDirectory() ? 0o755 : 0o644);
+    if (fs.statSync(p).isDirectory()) for (const e of fs.readdirSync(p)) open(path.join(p, e));
+  };
+  open(root);
+  fs.writeFileSync(path.join(dir, "sd.conf"), renderSdNginxConfig(`127.0.0.1:${port}`, root));
+  fs.writeFileSync(
+    path.join(dir, "nginx.conf"),
+    [
+      "daemon off;",
+      "worker_processes 1;",
+      `pid ${dir}/nginx.pid;`,
+      `error_log ${dir}/error.log;`,
+      "events { worker_connections 64; }",
+      "http {",
+      "  include /etc/nginx/mime.types;",
+      "  default_type application/octet-stream;",
+      `  access_log ${dir}/access.log;`,
+      ...["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((t) => `  ${t}_temp_path ${dir}/${t};`),
+      `  include ${dir}/sd.conf;`,
+      "}",
+      "",
+    ].join("\n"),
+  );
+  const check = run(tool("nginx"), ["-t", "-p", dir, "-c", path.join(dir, "nginx.conf")]);
+  if (check.status !== 0) throw new Error(`nginx -t failed:\n${check.stderr}`);
+  const proc = startProc(tool("nginx"), ["-p", dir, "-c", path.join(dir, "nginx.conf")]);
+  await waitForPort(port, 30_000, alive(proc));
+  return { base: `http://127.0.0.1:${port}`, stop: proc.stop };
 }
 
 /** Parses Prometheus text exposition into samples. */

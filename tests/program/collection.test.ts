@@ -37,7 +37,7 @@ describe("collection layer", () => {
     const spec = TIERS[tier];
     const sts = named(r, "kubernetes:apps/v1:StatefulSet", "gnmic");
     expect(sts.inputs.spec.replicas).toBe(spec.gnmic.hpa.min);
-    expect(sts.inputs.spec.template.spec.containers[0].resources).toEqual(spec.gnmic.resources);
+    expect(sts.inputs.spec.template.spec.containers.find((c: { name: string }) => c.name === "gnmic").resources).toEqual(spec.gnmic.resources);
     const hpa = named(r, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "gnmic");
     expect(hpa.inputs.spec.minReplicas).toBe(spec.gnmic.hpa.min);
     expect(hpa.inputs.spec.maxReplicas).toBe(spec.gnmic.hpa.max);
@@ -56,21 +56,39 @@ describe("collection layer", () => {
     const workloads = [...inNs(r, "kubernetes:apps/v1:Deployment"), ...inNs(r, "kubernetes:apps/v1:StatefulSet")];
     expect(workloads.map((w) => w.kubernetesName).sort()).toEqual(["blackbox-exporter", "gnmic", "helios-targets-sd", "snmp-exporter"]);
     for (const w of workloads) {
-      for (const c of w.inputs.spec.template.spec.containers) {
+      const spec = w.inputs.spec.template.spec;
+      for (const c of [...spec.containers, ...(spec.initContainers ?? [])]) {
         for (const m of c.volumeMounts ?? []) expect(m.subPath).toBeUndefined();
       }
     }
+    // All of a kind's ConfigMaps (the generator's base one and its -1..-8 overflow) in one
+    // projected directory, optional until the generator's first sync.
+    const sources = (base: string) => ({ sources: [base, ...Array.from({ length: 8 }, (_, i) => `${base}-${i + 1}`)].map((name) => ({ configMap: { name, optional: true } })) });
     const gnmic = named(r, "kubernetes:apps/v1:StatefulSet", "gnmic").inputs.spec.template.spec;
-    expect(gnmic.volumes).toContainEqual({ name: "targets", configMap: { name: "helios-targets-gnmic", optional: true } });
+    expect(gnmic.volumes).toContainEqual({ name: "targets", projected: sources("helios-targets-gnmic") });
     expect(gnmic.volumes).toContainEqual({ name: "config", configMap: { name: "gnmic-config" } });
-    expect(gnmic.containers[0].volumeMounts).toContainEqual({ name: "targets", mountPath: "/etc/gnmic/targets", readOnly: true });
-    // The rendered config points the file loader into that directory and re-reads it.
+    expect(gnmic.volumes).toContainEqual({ name: "targets-merged", emptyDir: {} });
+    // The merge loop (init + sidecar) reads the directory, gnmic reads the merged file.
+    const byName = (list: { name: string }[], n: string) => list.find((c) => c.name === n) as any;
+    for (const c of [byName(gnmic.initContainers, "targets-merge-init"), byName(gnmic.containers, "targets-merge")]) {
+      expect(c.volumeMounts).toContainEqual({ name: "targets", mountPath: "/etc/gnmic/targets", readOnly: true });
+      expect(c.command[2]).toContain("/var/run/gnmic/targets/targets.yaml");
+    }
+    expect(byName(gnmic.containers, "gnmic").volumeMounts).toContainEqual({ name: "targets-merged", mountPath: "/var/run/gnmic/targets", readOnly: true });
+    expect(byName(gnmic.containers, "gnmic").volumeMounts).toContainEqual({ name: "config", mountPath: "/etc/gnmic/config", readOnly: true });
+    // The rendered config points the file loader at the merged file and re-reads it.
     const cfg = YAML.parse(named(r, "kubernetes:core/v1:ConfigMap", "gnmic-config").inputs.data["gnmic.yaml"]);
-    expect(cfg.loader).toMatchObject({ type: "file", path: "/etc/gnmic/targets/targets.yaml", interval: "30s" });
+    expect(cfg.loader).toMatchObject({ type: "file", path: "/var/run/gnmic/targets/targets.yaml", interval: "30s" });
     const sd = named(r, "kubernetes:apps/v1:Deployment", "helios-targets-sd").inputs.spec.template.spec;
     for (const kind of ["snmp", "blackbox", "prometheus"] as const) {
-      expect(sd.volumes).toContainEqual({ name: kind, configMap: { name: GENERATED_TARGETS[kind].configMap, optional: true } });
+      expect(sd.volumes).toContainEqual({ name: kind, projected: sources(GENERATED_TARGETS[kind].configMap) });
     }
+    expect(sd.volumes).toContainEqual({ name: "nginx-conf", configMap: { name: "helios-targets-sd-nginx" } });
+    // Every part of a job's file is listed for http_sd.
+    const snmpSc = named(r, "kubernetes:monitoring.coreos.com/v1alpha1:ScrapeConfig", "helios-snmp");
+    expect(snmpSc.inputs.spec.httpSDConfigs.map((c: { url: string }) => c.url)).toEqual(
+      ["snmp.json", ...Array.from({ length: 8 }, (_, i) => `snmp-${i + 1}.json`)].map((k) => `http://helios-targets-sd.${NS}.svc:8080/helios-targets-snmp/${k}`),
+    );
     const snmp = named(r, "kubernetes:apps/v1:Deployment", "snmp-exporter").inputs.spec.template.spec;
     expect(snmp.volumes).toContainEqual({ name: "modules", configMap: { name: "snmp-exporter-modules" } });
     expect(snmp.volumes).toContainEqual({ name: "auth", secret: { secretName: "snmp-exporter-auth" } });
@@ -85,9 +103,9 @@ describe("collection layer", () => {
       }
     }
     const gnmic = named(r, "kubernetes:apps/v1:StatefulSet", "gnmic").inputs.spec.template.spec;
-    expect(gnmic.volumes).toContainEqual({ name: "targets", configMap: { name: STATIC_TARGETS.gnmic, optional: false } });
+    expect(gnmic.volumes).toContainEqual({ name: "targets", projected: { sources: [{ configMap: { name: STATIC_TARGETS.gnmic, optional: false } }] } });
     const sc = named(r, "kubernetes:monitoring.coreos.com/v1alpha1:ScrapeConfig", "helios-snmp");
-    expect(sc.inputs.spec.httpSDConfigs[0].url).toBe(`http://helios-targets-sd.${NS}.svc:8080/${STATIC_TARGETS.snmp}/snmp.json`);
+    expect(sc.inputs.spec.httpSDConfigs).toEqual([{ url: `http://helios-targets-sd.${NS}.svc:8080/${STATIC_TARGETS.snmp}/snmp.json`, refreshInterval: "60s" }]);
   });
 
   it("limits egress to exactly the configured management CIDRs and ports", async () => {
@@ -161,7 +179,7 @@ describe("collection layer", () => {
     expect(pod.metadata.labels).toMatchObject(api.inputs.spec.selector);
     expect(pod.metadata.labels.app).toBe("gnmic");
     expect(pod.spec.serviceAccountName).toBe("gnmic");
-    expect(pod.spec.containers[0].env).toContainEqual({ name: "GNMIC_CLUSTERING_INSTANCE_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } });
+    expect(pod.spec.containers.find((c: { name: string }) => c.name === "gnmic").env).toContainEqual({ name: "GNMIC_CLUSTERING_INSTANCE_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } });
     const role = named(r, "kubernetes:rbac.authorization.k8s.io/v1:Role", "gnmic");
     const can = (group: string, resource: string, verb: string) =>
       role.inputs.rules.some((x: { apiGroups: string[]; resources: string[]; verbs: string[] }) => x.apiGroups.includes(group) && x.resources.includes(resource) && x.verbs.includes(verb));
@@ -180,7 +198,7 @@ describe("collection layer", () => {
     expect(auths.auths.public_v2.community).toContain("helios:snmpCommunity");
     expect(auths.auths.helios_v3.priv_password).toContain("helios:snmpPrivPassword");
     const sts = named(r, "kubernetes:apps/v1:StatefulSet", "gnmic").inputs.spec.template.spec;
-    expect(sts.containers[0].envFrom).toEqual([{ secretRef: { name: "gnmic-credentials" } }]);
+    expect(sts.containers.find((c: { name: string }) => c.name === "gnmic").envFrom).toEqual([{ secretRef: { name: "gnmic-credentials" } }]);
     for (const cm of inNs(r, "kubernetes:core/v1:ConfigMap")) expect(JSON.stringify(cm.inputs.data)).not.toContain("PLAN-PLACEHOLDER");
     for (const img of ["ghcr.io/openconfig/gnmic:", "quay.io/prometheus/snmp-exporter:v0.30.1", "quay.io/prometheus/blackbox-exporter:v0.28.0"]) {
       expect(r.images.some((i) => i.startsWith(img))).toBe(true);
