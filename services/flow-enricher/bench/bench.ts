@@ -56,7 +56,7 @@ function histQuantile(body: string, name: string, q: number): number {
   return prevLe;
 }
 
-async function endToEnd(n: number) {
+async function endToEnd(n: number, producer = PRODUCER) {
   const broker = await startKafka({ partitions: 4, heap: "1g" });
   const nb = await startNetBoxFixture(benchWorld());
   let enricher: Awaited<ReturnType<typeof startEnricher>> | undefined;
@@ -75,7 +75,7 @@ async function endToEnd(n: number) {
     }
     await p.disconnect();
     const geo = benchGeo();
-    enricher = await startEnricher({ KAFKA_BROKERS: broker.bootstrap, NETBOX_URL: nb.url, NETBOX_TOKEN: TOKEN, GEOIP_CITY_PATH: geo.city, GEOIP_ASN_PATH: geo.asn, BATCH_SIZE: "5000", LOG_LEVEL: "warn", KAFKA_PRODUCER_CLIENT: PRODUCER, KAFKA_COMPRESSION: COMPRESSION });
+    enricher = await startEnricher({ KAFKA_BROKERS: broker.bootstrap, NETBOX_URL: nb.url, NETBOX_TOKEN: TOKEN, GEOIP_CITY_PATH: geo.city, GEOIP_ASN_PATH: geo.asn, BATCH_SIZE: "5000", LOG_LEVEL: "warn", KAFKA_PRODUCER_CLIENT: producer, KAFKA_COMPRESSION: COMPRESSION });
     const e = enricher;
     let peakRss = 0;
     let cpuSeconds = 0;
@@ -158,9 +158,13 @@ async function main() {
   console.log(`Kafka clients, ${n / 2} messages each`);
   const c = await clients(n / 2);
   console.log(c);
-  console.log(`(b) end to end through the local broker, one enricher process, ${n} flows`);
+  console.log(`(b) end to end through the local broker, one enricher process, ${n} flows, producer ${PRODUCER}`);
   const b = await endToEnd(n);
   console.log(b);
+  const other = PRODUCER === "platformatic" ? "kafkajs" : "platformatic";
+  console.log(`(b') the same with the ${other} producer, for the client choice`);
+  const b2 = await endToEnd(n, other);
+  console.log(b2);
   const result = {
     benchmark: "flow-enricher",
     measuredAt: new Date().toISOString(),
@@ -176,7 +180,9 @@ async function main() {
     p50BatchLatencyMs: b.p50BatchLatencyMs,
     p99BatchLatencyMs: b.p99BatchLatencyMs,
     peakRssMb: b.peakRssMb,
+    clientMessages: n / 2,
     kafkaClients: c,
+    endToEndWithOtherProducer: { producer: other, ...b2 },
   };
   const out = path.join(REPO, "bench", "results", "flow-enricher.json");
   fs.mkdirSync(path.dirname(out), { recursive: true });
