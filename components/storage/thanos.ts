@@ -107,6 +107,7 @@ export function thanosValues(a: ThanosValuesArgs): Record<string, unknown> {
       podDisruptionBudget: { enabled: t.query.replicas > 1, maxUnavailable: 1 },
       affinity: antiAffinity("query"),
     },
+    // persistence.storageClass null: the cluster's default class (the chart defaults to "standard").
     storeGateway: {
       enabled: true,
       replicas: t.storeGateway.replicas,
