@@ -2,6 +2,9 @@
 -- bytes/packets are already scaled by the sampling rate (see 0002's view), so dashboards
 -- sum them directly. Rows are ordered by a coarse time bucket first (range pruning for every
 -- dashboard query), then the dimensions dashboards filter on (site, exporter, interfaces).
+-- TTL drops whole expired parts (ttl_only_drop_parts; parts never span two days): that needs
+-- no free space, so retention keeps working on a full disk (spec edge case), where row-level
+-- TTL would need room to rewrite parts.
 -- Templated by services/clickhouse-migrator: {{on_cluster}} and {{engine:...}} become
 -- ON CLUSTER '{cluster}' / Replicated* engines on replicated installs, nothing / plain on single ones.
 CREATE DATABASE IF NOT EXISTS helios {{on_cluster}};
@@ -45,4 +48,5 @@ CREATE TABLE IF NOT EXISTS helios.flows_raw {{on_cluster}}
 ENGINE = {{engine:MergeTree}}
 PARTITION BY toYYYYMMDD(timestamp)
 ORDER BY (toStartOfFiveMinutes(timestamp), site, exporter_name, in_if_name, out_if_name)
-TTL timestamp + INTERVAL 7 DAY;
+TTL timestamp + INTERVAL 7 DAY
+SETTINGS ttl_only_drop_parts = 1;

@@ -3,6 +3,7 @@
 -- the already-scaled bytes/packets). The measures are SimpleAggregateFunction(sum, UInt64):
 -- rows with the same key are summed as parts merge, and dashboards query sum(bytes) directly.
 -- Every dimension is in the ORDER BY so merges never fold different dimension values together.
+-- Daily partitions + ttl_only_drop_parts: expired days are dropped whole (works on a full disk).
 CREATE TABLE IF NOT EXISTS helios.flows_1m {{on_cluster}}
 (
     timestamp DateTime CODEC(DoubleDelta, ZSTD(1)),
@@ -28,7 +29,8 @@ CREATE TABLE IF NOT EXISTS helios.flows_1m {{on_cluster}}
 ENGINE = {{engine:AggregatingMergeTree}}
 PARTITION BY toYYYYMMDD(timestamp)
 ORDER BY (timestamp, site, exporter_name, region, role, tenant, in_if_name, out_if_name, proto, etype, src_as, dst_as, src_as_name, dst_as_name, src_country, dst_country)
-TTL timestamp + INTERVAL 30 DAY;
+TTL timestamp + INTERVAL 30 DAY
+SETTINGS ttl_only_drop_parts = 1;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS helios.flows_1m_mv {{on_cluster}} TO helios.flows_1m AS
 SELECT
@@ -63,9 +65,10 @@ CREATE TABLE IF NOT EXISTS helios.flows_1h {{on_cluster}}
     flows SimpleAggregateFunction(sum, UInt64)
 )
 ENGINE = {{engine:AggregatingMergeTree}}
-PARTITION BY toMonday(timestamp)
+PARTITION BY toYYYYMMDD(timestamp)
 ORDER BY (timestamp, site, exporter_name, region, role, tenant, in_if_name, out_if_name, proto, etype, src_as, dst_as, src_as_name, dst_as_name, src_country, dst_country)
-TTL timestamp + INTERVAL 90 DAY;
+TTL timestamp + INTERVAL 90 DAY
+SETTINGS ttl_only_drop_parts = 1;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS helios.flows_1h_mv {{on_cluster}} TO helios.flows_1h AS
 SELECT

@@ -32,7 +32,8 @@ CREATE TABLE IF NOT EXISTS helios.flows_kafka_errors {{on_cluster}}
 ENGINE = {{engine:MergeTree}}
 PARTITION BY toYYYYMMDD(received_at)
 ORDER BY (received_at, topic, partition, offset)
-TTL received_at + INTERVAL 7 DAY;
+TTL received_at + INTERVAL 7 DAY
+SETTINGS ttl_only_drop_parts = 1;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS helios.flows_kafka_mv {{on_cluster}} TO helios.flows_ingest AS
 SELECT *

@@ -35,6 +35,21 @@ export function clickhouseShape(tier: TierSpec): { replicated: boolean; sharded:
   return { replicated, sharded, clustered: replicated || sharded };
 }
 
+const UNITS: Record<string, number> = { Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
+
+/**
+ * Space ClickHouse keeps free on its data disk: 5% of the volume (1 GiB..100 GiB). Below it the
+ * server refuses new parts (inserts fail with NOT_ENOUGH_SPACE and the Kafka consumer retries
+ * from its uncommitted offset) instead of filling the disk, and dropping expired parts (TTL)
+ * still works because it needs no space.
+ */
+export function keepFreeSpaceBytes(storage: string): number {
+  const m = /^([0-9]+)(Mi|Gi|Ti)$/.exec(storage);
+  if (!m) throw new Error(`clickhouse storage ${storage} must be a size in Mi, Gi or Ti`);
+  const bytes = Number(m[1]) * UNITS[m[2]];
+  return Math.min(Math.max(Math.floor(bytes * 0.05), UNITS.Gi), 100 * UNITS.Gi);
+}
+
 export class ClickHouse extends pulumi.ComponentResource {
   public readonly operator: k8s.helm.v3.Release;
   public readonly installation: k8s.apiextensions.CustomResource;
@@ -141,6 +156,7 @@ export class ClickHouse extends pulumi.ComponentResource {
             profiles: { "readonly/readonly": 1 },
             settings: {
               format_schema_path: FORMAT_SCHEMA_PATH,
+              "storage_configuration/disks/default/keep_free_space_bytes": keepFreeSpaceBytes(c.storage),
               "prometheus/endpoint": "/metrics",
               "prometheus/port": 9363,
               "prometheus/metrics": true,

@@ -210,6 +210,12 @@ describe("ClickHouse flow schema on real ClickHouse (chdb-core behind an HTTP fr
     expect(await kept("flows_raw")).toEqual([6]);
     expect(await kept("flows_1m")).toEqual([6, 8, 29]);
     expect(await kept("flows_1h")).toEqual([6, 8, 29, 31, 89]);
+    // whole expired parts are dropped (works on a full disk); daily partitions keep parts to one day
+    const ddl = await rows<{ name: string; q: string }>("SELECT name, create_table_query AS q FROM system.tables WHERE database = 'helios' AND name IN ('flows_raw', 'flows_1m', 'flows_1h')");
+    for (const t of ddl) {
+      expect(t.q).toContain("ttl_only_drop_parts = 1");
+      expect(t.q).toContain("PARTITION BY toYYYYMMDD(timestamp)");
+    }
   });
 
   it("renders replicated and sharded variants that parse in real ClickHouse", async () => {

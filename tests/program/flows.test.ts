@@ -1,6 +1,6 @@
 // The flow pipeline per tier: Strimzi Kafka, Altinity ClickHouse, goflow2, flow-enricher and the
 // migration Job, sized from components/tiers.ts, every custom resource after its operator release.
-import { clickhouseShape } from "../../components/flows/clickhouse";
+import { clickhouseShape, keepFreeSpaceBytes } from "../../components/flows/clickhouse";
 import { goflow2Args } from "../../components/flows/goflow2";
 import { kafkaConsumersPerNode, migrationsHash } from "../../components/flows/migrations-job";
 import { CLICKHOUSE_DISK_METRICS, FLOWS_NS, KAFKA_BOOTSTRAP, TOPICS } from "../../components/flows/names";
@@ -114,6 +114,8 @@ describe.each(TIER_NAMES)("flow pipeline, tier %s", (tierName) => {
     expect(monitor.inputs.spec.podMetricsEndpoints).toEqual([{ port: "metrics", path: "/metrics" }]);
     expect(pod.containers[0].ports).toContainEqual({ name: "metrics", containerPort: 9363 });
     expect(CLICKHOUSE_DISK_METRICS.available).toBe("ClickHouseAsyncMetrics_DiskAvailable_default");
+    // a full disk makes inserts fail before the volume is exhausted (spec edge case)
+    expect(settings["storage_configuration/disks/default/keep_free_space_bytes"]).toBe(keepFreeSpaceBytes(tier.clickhouse.storage));
   });
 
   it("runs goflow2 on UDP 2055/4739/6343 into helios-flows-raw behind a LoadBalancer that keeps source IPs", async () => {
@@ -192,6 +194,13 @@ describe("flow pipeline details", () => {
     expect(allowed).toEqual(expect.arrayContaining([portOf("goflow2", "metrics"), portOf("flow-enricher", "http"), 9404, 9363]));
     const chi = one(cr(r, "ClickHouseInstallation"), "helios");
     expect(chi.inputs.spec.configuration.settings["prometheus/port"]).toBe(9363);
+  });
+
+  it("keeps 5% of the ClickHouse volume free (1 GiB..100 GiB) and refuses sizes it cannot read", () => {
+    expect(keepFreeSpaceBytes("200Gi")).toBe(10 * 2 ** 30);
+    expect(keepFreeSpaceBytes("8Ti")).toBe(100 * 2 ** 30);
+    expect(keepFreeSpaceBytes("500Mi")).toBe(2 ** 30);
+    expect(() => keepFreeSpaceBytes("200GB")).toThrow(/must be a size in Mi, Gi or Ti/);
   });
 
   it("uses enough Kafka consumers per ClickHouse node to cover the partitions, within half the CPU limit", () => {
