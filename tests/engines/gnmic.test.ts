@@ -100,7 +100,15 @@ describe("gnmic with the Helios config against a real gNMI server", () => {
         tls: { skipVerify: true },
       }),
     );
-    const want = CONTRACT.map((n) => `grep -q '^${n}{' m.txt`).join(" && ");
+    // Every name, and the last series of each notification the server sends.
+    const want = [
+      ...CONTRACT.map((n) => `grep -q '^${n}{' m.txt`),
+      `grep '^gnmic_interface_oper_status{' m.txt | grep -q 'interface="Ethernet2"'`,
+      `grep '^gnmic_interface_out_discards{' m.txt | grep -q 'interface="Ethernet2"'`,
+      `grep '^gnmic_bgp_neighbor_established{' m.txt | grep -q 'neighbor_address="192.0.2.2"'`,
+      `grep -q '^gnmic_system_cpu_utilization_percent{cpu="0"' m.txt`,
+    ].join(" && ");
+    const wantSecond = CONTRACT.map((n) => `grep '^${n}{' m.txt | grep -q 'device="lab-gnmi-2"'`).join(" && ");
     const script = `
 set -u
 cd ${JSON.stringify(dir)}
@@ -125,7 +133,7 @@ printf '{}\n' > targets/targets-2.yaml
 merge
 for i in $(seq 1 120); do
   curl -s http://127.0.0.1:${prom}/metrics > m.txt 2>/dev/null
-  if grep -q 'device="lab-gnmi-2"' m.txt; then cp m.txt metrics2.txt; break; fi
+  if ${wantSecond}; then cp m.txt metrics2.txt; break; fi
   sleep 0.5
 done
 kill $G $F1 $F2 2>/dev/null
