@@ -3,10 +3,11 @@
  * clustered StatefulSet: Kubernetes (Lease) locker, targets from a ConfigMap mounted as a
  * directory and re-read by gnmic's file loader, Prometheus output on 9804, HPA from the tier.
  *
- * Clustering facts (gnmic k8s locker, checked in the v0.26.0 source and unchanged since):
+ * Clustering facts (gnmic k8s locker, checked in the v0.26.0 and v0.42.0 sources):
  * locks are Leases in the locker's namespace (labelled app=gnmic); the leader finds members
- * by reading the Service named `<cluster-name>-gnmic-api` (its first port) and listing the
- * pods its selector matches; each member's instance name must be its pod name.
+ * through the Service named `<cluster-name>-gnmic-api` (its first port): v0.26 lists the pods
+ * its selector matches, v0.42 watches its Endpoints; each member's instance name must be its
+ * pod name.
  */
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
