@@ -125,7 +125,8 @@ export const TIERS: Readonly<Record<TierName, TierSpec>> = {
     snmpExporter: { replicas: 3, resources: res("500m", "512Mi", "2", "1Gi") },
     blackboxExporter: { replicas: 3, resources: res("200m", "256Mi", "1", "512Mi") },
     goflow2: { hpa: { min: 4, max: 10, targetCpuPercent: 70 }, resources: res("1", "1Gi", "2", "2Gi") },
-    flowEnricher: { hpa: { min: 6, max: 12, targetCpuPercent: 70 }, resources: res("1", "1Gi", "2", "2Gi") },
+    // ~40k flows/s per core end to end (README "flow-enricher"): 500k / (40k × 0.7) ≈ 18
+    flowEnricher: { hpa: { min: 18, max: 36, targetCpuPercent: 70 }, resources: res("1", "1Gi", "2", "2Gi") },
     targetGenerator: { resources: res("100m", "256Mi", "1", "512Mi") },
     kafka: { brokers: 5, controllers: 3, rawPartitions: 48, enrichedPartitions: 48, replicationFactor: 3, retentionHours: 12, storage: "1Ti", resources: res("2", "8Gi", "4", "16Gi") },
     clickhouse: { shards: 2, replicas: 2, storage: "2Ti", resources: res("4", "16Gi", "8", "32Gi"), keeperReplicas: 3 },
@@ -147,7 +148,8 @@ export const TIERS: Readonly<Record<TierName, TierSpec>> = {
     snmpExporter: { replicas: 6, resources: res("1", "1Gi", "2", "2Gi") },
     blackboxExporter: { replicas: 4, resources: res("500m", "512Mi", "2", "1Gi") },
     goflow2: { hpa: { min: 8, max: 32, targetCpuPercent: 70 }, resources: res("2", "2Gi", "4", "4Gi") },
-    flowEnricher: { hpa: { min: 40, max: 80, targetCpuPercent: 70 }, resources: res("1", "1Gi", "2", "2Gi") },
+    // 5M / (40k × 0.7) ≈ 179; max capped by the 192 partitions (one consumer per partition)
+    flowEnricher: { hpa: { min: 180, max: 192, targetCpuPercent: 70 }, resources: res("1", "1Gi", "2", "2Gi") },
     targetGenerator: { resources: res("200m", "512Mi", "1", "1Gi") },
     kafka: { brokers: 9, controllers: 3, rawPartitions: 192, enrichedPartitions: 192, replicationFactor: 3, retentionHours: 6, storage: "2Ti", resources: res("4", "16Gi", "8", "32Gi") },
     clickhouse: { shards: 4, replicas: 2, storage: "8Ti", resources: res("8", "32Gi", "16", "64Gi"), keeperReplicas: 3 },
