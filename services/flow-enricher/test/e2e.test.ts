@@ -5,8 +5,8 @@
  * decoding it with proto/flow.proto:EnrichedFlow.
  *
  * NetBox: test/helpers/netbox-fixture.ts serves HAND-WRITTEN NetBox 4.x-shaped JSON over HTTP
- * (not recorded from a running NetBox; no NetBox harness existed in tests/helpers when this was
- * written). GeoIP: real MaxMind-format databases written by MaxMind::DB::Writer.
+ * (not recorded from a running NetBox; the real harness tests/helpers/netbox.ts landed late and its
+ * engine install had not finished by the deadline — moving to it is the follow-up). GeoIP: real MaxMind-format databases written by MaxMind::DB::Writer.
  */
 import * as fs from "fs";
 import * as path from "path";
