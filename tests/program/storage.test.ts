@@ -44,7 +44,7 @@ describe("storage per topology and tier", () => {
       expect(ofType(r, "minio:index/iamUser:IamUser").map((u) => u.inputs.name)).toContain("helios-thanos");
       expect(awsBuckets.map((b) => b.inputs.bucket)).toEqual(topology === "hybrid" ? ["helios-metrics-cold-dc-t"] : []);
     }
-    const jobs = ofType(r, "kubernetes:batch/v1:Job").map((j) => j.kubernetesName);
+    const jobs = ofType(r, "kubernetes:batch/v1:Job").filter((j) => j.namespace === "helios-storage").map((j) => j.kubernetesName);
     expect(jobs).toEqual(topology === "multi-dc-minio" ? ["minio-replication"] : topology === "hybrid" ? ["minio-tiering"] : []);
 
     const prometheusSpec = kps(r).prometheus.prometheusSpec;
