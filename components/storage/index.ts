@@ -174,6 +174,7 @@ export class MetricsStorage extends pulumi.ComponentResource {
         peers: peers.apply((found: PeerFederation[]) => (config.role === "primary" ? peerQueryEndpoints(found) : [])),
         objstore: objstore.secret,
         namespace,
+        crdsReady: [this.prometheus.release],
       },
       child,
     );

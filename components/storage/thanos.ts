@@ -143,6 +143,8 @@ export interface ThanosStackArgs extends Omit<ThanosValuesArgs, "peers" | "runsC
   runsCompactor: pulumi.Input<boolean>;
   objstore: pulumi.Resource;
   namespace: pulumi.Resource;
+  /** kube-prometheus-stack release: installs the ServiceMonitor CRD the chart's monitors need. */
+  crdsReady: pulumi.Resource[];
 }
 
 export class ThanosStack extends pulumi.ComponentResource {
@@ -150,7 +152,7 @@ export class ThanosStack extends pulumi.ComponentResource {
 
   constructor(name: string, args: ThanosStackArgs, opts?: pulumi.ComponentResourceOptions) {
     super("helios:storage:ThanosStack", name, {}, opts);
-    const { peers, runsCompactor, objstore, namespace, ...rest } = args;
+    const { peers, runsCompactor, objstore, namespace, crdsReady, ...rest } = args;
     this.release = new k8s.helm.v3.Release(
       name,
       {
@@ -161,7 +163,7 @@ export class ThanosStack extends pulumi.ComponentResource {
         namespace: NAMESPACES.storage.name,
         values: pulumi.all([peers, runsCompactor]).apply(([p, compactor]) => thanosValues({ ...rest, peers: p, runsCompactor: compactor })),
       },
-      { parent: this, dependsOn: [namespace, objstore] },
+      { parent: this, dependsOn: [namespace, objstore, ...crdsReady] },
     );
     this.registerOutputs({ compactor: runsCompactor });
   }

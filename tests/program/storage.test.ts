@@ -80,6 +80,8 @@ describe("storage per topology and tier", () => {
       expect(rel.dependsOn).toContain("kubernetes:core/v1:Secret::thanos-objstore");
       expect(rel.dependsOn).toContain("kubernetes:core/v1:Namespace::helios-storage");
     }
+    // The Thanos chart's ServiceMonitors need the CRDs kube-prometheus-stack installs (SC-001).
+    expect(ofType(r, "kubernetes:helm.sh/v3:Release").find((x) => x.name === "thanos")!.dependsOn).toContain("kubernetes:helm.sh/v3:Release::prometheus");
     expect(kps(r).prometheus.prometheusSpec.thanos.objectStorageConfig.existingSecret).toEqual({ name: "helios-thanos-objstore", key: "objstore.yml" });
     expect(thanos(r).objstoreConfig).toEqual({ create: false, name: "helios-thanos-objstore", key: "objstore.yml" });
     // MinIO resources are created through their own provider, after the MinIO release.
