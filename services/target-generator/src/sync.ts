@@ -126,7 +126,7 @@ export async function syncOnce(o: SyncOptions): Promise<SyncResult> {
     m.skipped.set({ reason, scope }, n);
   }
   const end = now();
-  m.lastSuccess.set(end / 1000);
+  m.markSuccess(end / 1000);
   m.duration.set((end - started) / 1000);
   result.ok = true;
   o.log.info({ devices: result.devices, counts: result.counts, skipped: result.skips.length, written: result.written, target: o.writer.describe() }, "target sync done");

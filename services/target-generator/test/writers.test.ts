@@ -24,7 +24,9 @@ function inventory(devices: unknown[] | Error) {
 const raws = (n: number) => Array.from({ length: n }, (_, i) => rawDevice({ id: i + 1, name: `dev-${i + 1}`, site: (i % 2) + 1 }));
 
 function metricValue(m: SyncMetrics, name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
-  return m.registry.getSingleMetric(name)!.get().then((v) => v.values.find((x) => Object.entries(labels).every(([k, val]) => x.labels[k] === val))?.value);
+  const metric = m.registry.getSingleMetric(name);
+  if (!metric) return Promise.resolve(undefined);
+  return metric.get().then((v) => v.values.find((x) => Object.entries(labels).every(([k, val]) => x.labels[k] === val))?.value);
 }
 
 describe("DirectoryWriter", () => {
