@@ -16,11 +16,11 @@ const serviceProjects = fs.existsSync(servicesDir)
 const tsTransform = { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] }; // type checks: `npm run typecheck`
 
 module.exports = {
-  testTimeout: 180000,
   maxWorkers: 2,
   projects: [
     {
       displayName: "program",
+      testTimeout: 180000,
       testEnvironment: "node",
       testEnvironmentOptions: { globalsCleanup: "off" },
       roots: ["<rootDir>/tests", "<rootDir>/components"],

@@ -26,9 +26,9 @@ export class HeliosPlatform extends pulumi.ComponentResource {
   public readonly network: NetworkBaseline;
   public readonly peers: PeerStacks;
   public readonly storage: MetricsStorage;
-  public readonly flows: FlowPipeline;
   public readonly visualization: Visualization;
   public readonly collection: Collection;
+  public readonly flows: FlowPipeline;
   public readonly targetGenerator: TargetGenerator;
 
   constructor(name: string, args: HeliosPlatformArgs, opts?: pulumi.ComponentResourceOptions) {

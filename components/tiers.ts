@@ -149,9 +149,9 @@ export const TIERS: Readonly<Record<TierName, TierSpec>> = {
     blackboxExporter: { replicas: 4, resources: res("500m", "512Mi", "2", "1Gi") },
     goflow2: { hpa: { min: 8, max: 32, targetCpuPercent: 70 }, resources: res("2", "2Gi", "4", "4Gi") },
     // 5M / (40k × 0.7) ≈ 179; max capped by the 192 partitions (one consumer per partition)
-    flowEnricher: { hpa: { min: 180, max: 192, targetCpuPercent: 70 }, resources: res("1", "1Gi", "2", "2Gi") },
+    flowEnricher: { hpa: { min: 180, max: 360, targetCpuPercent: 70 }, resources: res("1", "1Gi", "2", "2Gi") },
     targetGenerator: { resources: res("200m", "512Mi", "1", "1Gi") },
-    kafka: { brokers: 9, controllers: 3, rawPartitions: 192, enrichedPartitions: 192, replicationFactor: 3, retentionHours: 6, storage: "2Ti", resources: res("4", "16Gi", "8", "32Gi") },
+    kafka: { brokers: 9, controllers: 3, rawPartitions: 384, enrichedPartitions: 384, replicationFactor: 3, retentionHours: 6, storage: "2Ti", resources: res("4", "16Gi", "8", "32Gi") },
     clickhouse: { shards: 4, replicas: 2, storage: "8Ti", resources: res("8", "32Gi", "16", "64Gi"), keeperReplicas: 3 },
     grafana: { replicas: 3, resources: res("1", "2Gi", "2", "4Gi") },
   },

@@ -10,10 +10,10 @@ import * as path from "path";
 const BENCHMARKS: Record<string, string[]> = {
   "storage-replication": ["node", "--import", "tsx", "bench/storage-replication.ts"],
   "flow-enricher": ["node", "--import", "tsx", "services/flow-enricher/bench/bench.ts"],
+  "clickhouse-ingest": ["node", "--import", "tsx", "services/clickhouse-migrator/bench/ingest.ts"],
   dashboards: ["node", "--import", "tsx", "bench/dashboards.ts"],
   "target-generator": ["node", "--import", "tsx", "services/target-generator/bench/bench.ts"],
   collection: ["node", "--import", "tsx", "bench/collection.ts"],
-  "clickhouse-ingest": ["node", "--import", "tsx", "services/clickhouse-migrator/bench/ingest.ts"],
 };
 
 const root = path.resolve(__dirname, "..");
