@@ -60,13 +60,6 @@ const objectStorageSchema = z
   })
   .strict();
 
-const externalSecretsSchema = z
-  .object({
-    /** Name of the (Cluster)SecretStore the ExternalSecrets read from. */
-    storeName: z.string().min(1),
-    storeKind: z.enum(["SecretStore", "ClusterSecretStore"]).default("ClusterSecretStore"),
-  })
-  .strict();
 
 /** Declaration of one plain (non-secret) key. */
 interface PlainKey<T extends z.ZodTypeAny> {
@@ -112,7 +105,6 @@ export const PLAIN_KEYS = {
     z.string().regex(/^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "must be a DNS domain such as dc-a.example.net").optional(),
     "DNS domain where peers reach this DC over TLS (thanos-query.<domain>:443, minio.<domain>); defaults to <datacenter>.helios.internal.",
   ),
-  externalSecrets: key(externalSecretsSchema.optional(), "Take secrets from External Secrets instead of Pulumi secret config: {storeName, storeKind}.", true),
   collectionTargets: key(
     z.enum(["generator", "static"]).default("generator"),
     "Targets collection reads: generator (the target generator's helios-targets-* ConfigMaps) | static (config/targets/static/).",
@@ -142,6 +134,9 @@ export const SECRET_KEYS = {
   snmpPrivPassword: "SNMPv3 privacy password (AES) of the helios_v3 auth.",
 } as const;
 export type SecretKey = keyof typeof SECRET_KEYS;
+
+/** Secrets a real deployment cannot do without (the offline plan uses placeholders). */
+export const SECRETS_REQUIRED_TO_DEPLOY: readonly SecretKey[] = ["netboxToken", "maxmindLicenseKey"];
 
 type PlainConfig = { [K in keyof typeof PLAIN_KEYS]: z.output<(typeof PLAIN_KEYS)[K]["schema"]> };
 
@@ -228,6 +223,19 @@ export function parseHeliosConfig(input: RawConfigInput): HeliosConfig {
       problems.push(`${fullKey}: is a secret and must not be plain config; set it with \`pulumi config set --secret ${fullKey} <value>\``);
     } else {
       secrets[k] = pulumi.secret(raw);
+    }
+  }
+
+  if (!input.planMode) {
+    // Every DC runs the target generator and the flow-enricher: without these the pods
+    // would start and fail at runtime, so a real deployment refuses up front (SC-001).
+    for (const k of SECRETS_REQUIRED_TO_DEPLOY) {
+      if (secrets[k] === undefined && !problems.some((p) => p.startsWith(NS + k))) {
+        problems.push(`${NS}${k}: is required to deploy (${SECRET_KEYS[k]}); set it with \`pulumi config set --secret ${NS}${k} <value>\``);
+      }
+    }
+    if (parsed.maxmindAccountId === undefined) {
+      problems.push(`${NS}maxmindAccountId: is required to deploy (the flow-enricher's GeoIP databases are downloaded with it); set it in Pulumi.${input.stack}.yaml`);
     }
   }
 

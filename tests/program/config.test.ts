@@ -4,7 +4,8 @@ import { flattenConfig } from "../../scripts/lib/stack-config";
 import { TIER_NAMES } from "../../components/tiers";
 import { baseConfig, synth } from "../helpers/stacks";
 
-function parse(config: Record<string, unknown>, secretKeys: string[] = [], planMode = false) {
+/** Parses as the offline plan does unless `planMode` is false (a real `pulumi up`). */
+function parse(config: Record<string, unknown>, secretKeys: string[] = [], planMode = true) {
   const flat = flattenConfig(config);
   return parseHeliosConfig({ values: flat.values, secretKeys: new Set([...flat.secretKeys, ...secretKeys]), stack: "dc-t", planMode });
 }
@@ -67,7 +68,6 @@ describe("stack config", () => {
     thanosRetention: [{ raw: "two weeks" }, "helios:thanosRetention.raw"],
     objectStorage: [{ bucket: "Bad_Bucket" }, "valid S3 bucket name"],
     federationDomain: ["https://dc-a.example.net", "DNS domain"],
-    externalSecrets: [{ storeName: "vault", storeKind: "Vault" }, "allowed: SecretStore, ClusterSecretStore"],
     collectionTargets: ["netbox", "allowed: generator, static"],
     gnmiUsername: ["", "helios:gnmiUsername"],
     gnmiTlsSkipVerify: ["yes", "helios:gnmiTlsSkipVerify"],
@@ -103,11 +103,25 @@ describe("stack config", () => {
   });
 
   it("accepts secrets set as secrets, and makes absent ones placeholders only in plan mode", () => {
-    const real = parse(baseConfig({ "helios:netboxToken": { secure: "v1:abc" } }));
+    const deployable = { "helios:netboxToken": { secure: "v1:abc" }, "helios:maxmindLicenseKey": { secure: "v1:def" }, "helios:maxmindAccountId": "123456" };
+    const real = parse(baseConfig(deployable), [], false);
     expect(real.secrets.netboxToken).toBeDefined();
     expect(real.secrets.slackWebhookUrl).toBeUndefined();
     const plan = parse(baseConfig(), [], true);
     expect(plan.secrets.slackWebhookUrl).toBeDefined();
+  });
+
+  it("refuses a real deployment without the NetBox token and the MaxMind credentials", () => {
+    let msg = "";
+    try {
+      parse(baseConfig(), [], false);
+    } catch (e) {
+      msg = (e as Error).message;
+    }
+    expect(msg).toContain("helios:netboxToken: is required to deploy");
+    expect(msg).toContain("helios:maxmindLicenseKey: is required to deploy");
+    expect(msg).toContain("helios:maxmindAccountId: is required to deploy");
+    expect(msg).toContain("pulumi config set --secret helios:netboxToken");
   });
 
   it("rejects a stack that lists itself or a peer twice, and multi-dc-minio without peers", () => {

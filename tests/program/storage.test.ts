@@ -134,7 +134,8 @@ describe("storage per topology and tier", () => {
     );
     // Outside the offline plan a MinIO topology without its root password is refused.
     const { requireMinioRootPassword } = await import("../../components/storage");
-    const config = parseHeliosConfig({ values: flat(topologyConfig("single-dc-minio")), secretKeys: new Set(), stack: "dc-t", planMode: false });
+    const values = { ...flat(topologyConfig("single-dc-minio", { "helios:maxmindAccountId": "1" })), "helios:netboxToken": "t", "helios:maxmindLicenseKey": "k" };
+    const config = parseHeliosConfig({ values, secretKeys: new Set(["helios:netboxToken", "helios:maxmindLicenseKey"]), stack: "dc-t", planMode: false });
     expect(() => requireMinioRootPassword(config)).toThrow(/helios:minioRootPassword: is required for storageTopology single-dc-minio/);
   });
 });
