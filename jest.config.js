@@ -16,11 +16,12 @@ const serviceProjects = fs.existsSync(servicesDir)
 const tsTransform = { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] }; // type checks: `npm run typecheck`
 
 module.exports = {
+  // Global in jest 29 (a project-level testTimeout is ignored): real engines start slowly.
+  testTimeout: 180000,
   maxWorkers: 2,
   projects: [
     {
       displayName: "program",
-      testTimeout: 180000,
       testEnvironment: "node",
       testEnvironmentOptions: { globalsCleanup: "off" },
       roots: ["<rootDir>/tests", "<rootDir>/components"],
