@@ -17,6 +17,11 @@ export interface ImagePin {
   tag: string;
 }
 
+/** The chart source fields of a Helm Release for a pinned chart. */
+export function chartSource(pin: ChartPin): { chart: string; version: string; repositoryOpts: { repo: string } } {
+  return { chart: pin.chart, version: pin.version, repositoryOpts: { repo: pin.repository } };
+}
+
 export function imageRef(pin: ImagePin): string {
   return `${pin.repository}:${pin.tag}`;
 }

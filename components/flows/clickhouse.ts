@@ -13,7 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { commonLabels } from "../labels";
 import { TierSpec } from "../tiers";
-import { CHARTS, IMAGES, imageRef } from "../versions";
+import { CHARTS, IMAGES, imageRef, chartSource } from "../versions";
 import { CH_CLUSTER, CHI_NAME, CLICKHOUSE_SECRET, CLICKHOUSE_USERS, FLOWS_NS, FORMAT_SCHEMA_PATH, KEEPER_NAME, KEEPER_SERVICE } from "./names";
 
 export const FLOW_PROTO_FILE = path.resolve(__dirname, "..", "..", "proto", "flow.proto");
@@ -68,9 +68,7 @@ export class ClickHouse extends pulumi.ComponentResource {
       "clickhouse-operator",
       {
         name: "clickhouse-operator",
-        chart: pin.chart,
-        version: pin.version,
-        repositoryOpts: { repo: pin.repository },
+        ...chartSource(pin),
         namespace: FLOWS_NS,
         values: { operator: { resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } } } },
       },

@@ -1,7 +1,7 @@
 /** The Strimzi cluster operator (Helm), watching helios-flows only. Installs the kafka.strimzi.io/v1 CRDs. */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CHARTS } from "../versions";
+import { CHARTS, chartSource } from "../versions";
 import { FLOWS_NS } from "./names";
 
 export interface StrimziOperatorArgs {
@@ -19,9 +19,7 @@ export class StrimziOperator extends pulumi.ComponentResource {
       "strimzi",
       {
         name: "strimzi",
-        chart: pin.chart,
-        version: pin.version,
-        repositoryOpts: { repo: pin.repository },
+        ...chartSource(pin),
         namespace: FLOWS_NS,
         values: {
           watchNamespaces: [],

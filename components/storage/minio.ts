@@ -12,7 +12,7 @@ import * as random from "@pulumi/random";
 import { commonLabels } from "../labels";
 import { NAMESPACES } from "../namespaces";
 import { TierSpec } from "../tiers";
-import { CHARTS, IMAGES } from "../versions";
+import { CHARTS, IMAGES, chartSource } from "../versions";
 import { replicationTargetPolicy, thanosBucketPolicy } from "./policies";
 import { MINIO_PORT, MINIO_SERVICE, splitEndpoint } from "./topology";
 
@@ -75,9 +75,7 @@ export class MinioStore extends pulumi.ComponentResource {
       name,
       {
         name: "minio",
-        chart: CHARTS.minio.chart,
-        version: CHARTS.minio.version,
-        repositoryOpts: { repo: CHARTS.minio.repository },
+        ...chartSource(CHARTS.minio),
         namespace: ns,
         values: {
           fullnameOverride: MINIO_SERVICE,

@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { EXTERNAL_LABELS, REPLICA_LABELS } from "../labels";
 import { NAMESPACES } from "../namespaces";
 import { TierSpec } from "../tiers";
-import { CHARTS, IMAGES, imageRef } from "../versions";
+import { CHARTS, IMAGES, imageRef, chartSource } from "../versions";
 import { OBJSTORE_KEY } from "./objstore";
 
 /** fullnameOverride of the release: names the Prometheus CR, its services and the sidecar discovery service. */
@@ -98,9 +98,7 @@ export class PrometheusStack extends pulumi.ComponentResource {
       name,
       {
         name: "kube-prometheus-stack",
-        chart: CHARTS.kubePrometheusStack.chart,
-        version: CHARTS.kubePrometheusStack.version,
-        repositoryOpts: { repo: CHARTS.kubePrometheusStack.repository },
+        ...chartSource(CHARTS.kubePrometheusStack),
         namespace: NAMESPACES.storage.name,
         // The release installs the monitoring.coreos.com CRDs other layers' CRs depend on.
         skipCrds: false,

@@ -12,7 +12,7 @@ import { HeliosConfig } from "../config";
 import { EXTERNAL_LABELS, REPLICA_LABELS } from "../labels";
 import { NAMESPACES } from "../namespaces";
 import { TierSpec } from "../tiers";
-import { CHARTS, IMAGES } from "../versions";
+import { CHARTS, IMAGES, chartSource } from "../versions";
 import { OBJSTORE_KEY } from "./objstore";
 import { ALERTMANAGER, SIDECAR_SERVICE } from "./prometheus";
 
@@ -157,9 +157,7 @@ export class ThanosStack extends pulumi.ComponentResource {
       name,
       {
         name: "thanos",
-        chart: CHARTS.thanos.chart,
-        version: CHARTS.thanos.version,
-        repositoryOpts: { repo: CHARTS.thanos.repository },
+        ...chartSource(CHARTS.thanos),
         namespace: NAMESPACES.storage.name,
         values: pulumi.all([peers, runsCompactor]).apply(([p, compactor]) => thanosValues({ ...rest, peers: p, runsCompactor: compactor })),
       },

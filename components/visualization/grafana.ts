@@ -12,7 +12,7 @@ import { commonLabels } from "../labels";
 import { CLICKHOUSE_SERVICE, CLICKHOUSE_USERS } from "../flows/names";
 import { NAMESPACES } from "../namespaces";
 import { TierSpec } from "../tiers";
-import { CHARTS, GRAFANA_PLUGINS, IMAGES } from "../versions";
+import { CHARTS, GRAFANA_PLUGINS, IMAGES, chartSource } from "../versions";
 import { ALERTMANAGER_URL } from "./alertmanager";
 import { DASHBOARD_LABEL, DATASOURCES, FOLDER_ANNOTATION } from "./dashboards";
 
@@ -178,9 +178,7 @@ export class Grafana extends pulumi.ComponentResource {
       "grafana",
       {
         name: "grafana",
-        chart: chart.chart,
-        version: chart.version,
-        repositoryOpts: { repo: chart.repository },
+        ...chartSource(chart),
         namespace: ns,
         values: {
           replicas,
