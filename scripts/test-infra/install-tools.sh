@@ -50,6 +50,23 @@ go_tool_version_ok() {
     || die "$name in $BIN is not $version: $(go version -m "$BIN/$name" | awk '$1 == "mod"')"
 }
 
+# pip_tool PACKAGE VERSION MODULE: installs PACKAGE==VERSION into the shared tools venv,
+# stamped by version, and checks MODULE.__version__.
+pip_tool() {
+  local package="$1" version="$2" module="$3" venv="$TOOLS/venv" got
+  if [ ! -x "$venv/bin/python" ]; then
+    log "creating Python venv $venv"
+    python3 -m venv "$venv"
+  fi
+  if ! stamped "$package-$version"; then
+    log "pip install $package==$version"
+    "$venv/bin/pip" install -q "$package==$version"
+    stamp "$package-$version"
+  fi
+  got="$("$venv/bin/python" -c "import $module; print($module.__version__)")"
+  [ "$got" = "$version" ] || die "$package is $got, expected $version"
+}
+
 # Each engine is scripts/test-infra/engines/<name>.sh: its pinned version(s) and an
 # install_<name> function that installs into the cache and verifies the version.
 for engine_file in "$here"/engines/*.sh; do
