@@ -87,6 +87,20 @@ afterAll(async () => {
   await broker?.stop();
 });
 
+/**
+ * pmacctd (1.7.7) exits 0 after replaying a savefile, except for a shutdown race we reproduced on a
+ * loaded 2-core machine (about 1 run in 20): the sfprobe plugin finishes first, the core logs
+ * "no more plugins active. Shutting down." and exits 1. The samples were already sent by then,
+ * so that exit counts as done; any other failure fails with pmacctd's own output. The sFlow counts
+ * asserted below are what proves the export.
+ */
+function expectSavefileExported(r: { status: number; stdout: string; stderr: string }): void {
+  const output = r.stdout + r.stderr;
+  const pluginFinished = output.includes("Shutting down on user request");
+  const shutdownRace = r.status === 1 && pluginFinished && output.includes("no more plugins active");
+  if (r.status !== 0 && !shutdownRace) throw new Error(`pmacctd exited ${r.status}:\n${output}`);
+}
+
 describe("real exporters → goflow2 → Kafka → flow-enricher → Kafka → ClickHouse", () => {
   let enriched: ReturnType<typeof decodeEnriched>[] = [];
   let enrichedRaw: Buffer[] = [];
@@ -100,7 +114,7 @@ describe("real exporters → goflow2 → Kafka → flow-enricher → Kafka → C
     }
     const conf = path.join(dir, "pmacctd.conf");
     fs.writeFileSync(conf, [`daemonize: false`, `pcap_savefile: ${pcap}`, `plugins: sfprobe`, `sfprobe_receiver: 127.0.0.1:${goflow.sflowPort}`, `sfprobe_agentip: 192.0.2.1`, `sampling_rate: 1`, ""].join("\n"));
-    expect(run(tool("pmacctd"), ["-f", conf], { timeoutMs: 60_000 }).status).toBe(0);
+    expectSavefileExported(run(tool("pmacctd"), ["-f", conf], { timeoutMs: 60_000 }));
 
     // 30 NetFlow v9 + 30 IPFIX flow records; sFlow: one sample per packet (90), a few may be lost in UDP
     const rawCount = await settled(RAW, 75);
