@@ -4,7 +4,8 @@
 -- flows_raw row: timestamp from time_flow_end_ns (time_received_ns when 0), addresses as
 -- IPv6 (IPv4 mapped), bytes/packets multiplied by max(sampling_rate, 1).
 -- 0005's Kafka consumer writes here; a replay/backfill can INSERT here directly with
---   SETTINGS format_schema = 'flow.proto:EnrichedFlow' FORMAT ProtobufSingle.
+--   SETTINGS format_schema = 'flow.proto:EnrichedFlow' FORMAT Protobuf (length-delimited flows,
+--   exactly the bytes of enriched Kafka messages back to back).
 CREATE TABLE IF NOT EXISTS helios.flows_ingest {{on_cluster}}
 (
     type String,

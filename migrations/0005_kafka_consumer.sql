@@ -1,6 +1,7 @@
--- 0005 the Kafka consumer: flows_kafka reads helios-flows-enriched, one EnrichedFlow per Kafka
--- message, not length-delimited (kafka_format = 'ProtobufSingle', schema flow.proto from the
--- server's format_schema_path, mounted by the program from proto/flow.proto). Undecodable
+-- 0005 the Kafka consumer: flows_kafka reads helios-flows-enriched, where each Kafka message
+-- packs the length-delimited EnrichedFlows of one exporter (kafka_format = 'Protobuf': one row
+-- per flow; schema flow.proto from the server's format_schema_path, mounted by the program from
+-- proto/flow.proto). Undecodable
 -- messages do not stall the partition: kafka_handle_error_mode = 'stream' hands them to
 -- flows_kafka_errors (7 days) with the error text, and only clean rows go on to flows_ingest.
 -- Every replica consumes in the same consumer group, so each message is inserted once; with
@@ -14,7 +15,7 @@ SETTINGS
     kafka_broker_list = '{{kafka_brokers}}',
     kafka_topic_list = '{{kafka_topic}}',
     kafka_group_name = '{{kafka_group}}',
-    kafka_format = 'ProtobufSingle',
+    kafka_format = 'Protobuf',
     kafka_schema = 'flow.proto:EnrichedFlow',
     kafka_num_consumers = {{kafka_consumers}},
     kafka_thread_per_consumer = 1,

@@ -2,8 +2,8 @@
 // behind scripts/test-infra/clickhouse_http_front.py (a thin HTTP front, because no
 // ClickHouse server binary is installable here), driven by the real migrator and
 // @clickhouse/client. Flows are real EnrichedFlow Protobuf bytes, encoded with protobufjs from
-// proto/flow.proto and inserted with the Kafka engine's own format settings
-// (ProtobufSingle, format_schema 'flow.proto:EnrichedFlow').
+// proto/flow.proto, packed per exporter as the flow-enricher packs its Kafka messages, and inserted
+// with the Kafka engine's own format settings (Protobuf, format_schema 'flow.proto:EnrichedFlow').
 import { ClickHouseClient, createClient } from "@clickhouse/client";
 import * as path from "path";
 import * as protobuf from "protobufjs";
@@ -52,20 +52,24 @@ describe("ClickHouse flow schema on real ClickHouse (chdb-core behind an HTTP fr
 
   const rows = async <T>(query: string): Promise<T[]> => (await (await client.query({ query, format: "JSONEachRow" })).json()) as T[];
 
-  const encode = (f: Flow): Buffer => {
-    const msg = EnrichedFlow.fromObject({
-      ...f,
-      time_received_ns: f.time_received_ns?.toString(),
-      time_flow_end_ns: f.time_flow_end_ns?.toString(),
-    });
-    return Buffer.from(EnrichedFlow.encode(msg).finish());
-  };
+  /** One enriched Kafka message: the flows length-delimited, back to back. */
+  const encodeMessage = (flows: Flow[]): Buffer =>
+    Buffer.concat(
+      flows.map((f) => {
+        const msg = EnrichedFlow.fromObject({
+          ...f,
+          time_received_ns: f.time_received_ns?.toString(),
+          time_flow_end_ns: f.time_flow_end_ns?.toString(),
+        });
+        return Buffer.from(EnrichedFlow.encodeDelimited(msg).finish());
+      }),
+    );
 
-  /** One EnrichedFlow per INSERT, as the Kafka engine sees one per Kafka message. */
-  const insertFlow = async (f: Flow | Buffer) => {
+  /** One enriched Kafka message per INSERT, read as the Kafka engine reads it (kafka_format 'Protobuf'). */
+  const insertMessage = async (m: Flow[] | Buffer) => {
     await client.exec({
-      query: "INSERT INTO helios.flows_ingest SETTINGS format_schema = 'flow.proto:EnrichedFlow' FORMAT ProtobufSingle",
-      values: Readable.from([Buffer.isBuffer(f) ? f : encode(f)]),
+      query: "INSERT INTO helios.flows_ingest SETTINGS format_schema = 'flow.proto:EnrichedFlow' FORMAT Protobuf",
+      values: Readable.from([Buffer.isBuffer(m) ? m : encodeMessage(m)]),
     });
   };
 
@@ -106,7 +110,7 @@ describe("ClickHouse flow schema on real ClickHouse (chdb-core behind an HTTP fr
     expect(recorded.map((r) => Number(r.version))).toEqual([1, 2, 3, 4]);
   });
 
-  it("creates the Kafka consumer with ProtobufSingle / flow.proto:EnrichedFlow and its views over the real virtual columns", async () => {
+  it("creates the Kafka consumer with Protobuf / flow.proto:EnrichedFlow and its views over the real virtual columns", async () => {
     const mig = loadMigrations(MIGRATIONS).find((m) => m.version === KAFKA_VERSION)!;
     const [kafkaTable, ...rest] = renderMigration(mig, SINGLE);
     // chdb limitation (not ours): embedded ClickHouse runs no message-broker background pool, so
@@ -117,7 +121,7 @@ describe("ClickHouse flow schema on real ClickHouse (chdb-core behind an HTTP fr
       "SELECT engine, create_table_query FROM system.tables WHERE database = 'helios' AND name = 'flows_kafka'",
     );
     expect(created.engine).toBe("Kafka");
-    expect(created.create_table_query).toContain("kafka_format = 'ProtobufSingle'");
+    expect(created.create_table_query).toContain("kafka_format = 'Protobuf'");
     expect(created.create_table_query).toContain("kafka_schema = 'flow.proto:EnrichedFlow'");
     expect(created.create_table_query).toContain("kafka_topic_list = 'helios-flows-enriched'");
     expect(created.create_table_query).toContain("kafka_handle_error_mode = 'stream'");
@@ -143,7 +147,11 @@ describe("ClickHouse flow schema on real ClickHouse (chdb-core behind an HTTP fr
       { ...base, time_flow_end_ns: at(2, 0), sampling_rate: 1, bytes: 9000, packets: 6, sampler_address: Buffer.from("20010db8000000000000000000000001", "hex"), src_addr: Buffer.from("20010db8000000000000000000000002", "hex") },
       { ...base, site: "fra1", exporter_name: "edge2", time_flow_end_ns: at(59, 59), sampling_rate: 1000, bytes: 100, packets: 1, sampler_address: ip4("198.51.100.7") },
     ];
-    for (const f of flows) await insertFlow(f);
+    // as the enricher sends them: one message per exporter, that exporter's flows in order
+    const byExporter = new Map<string, Flow[]>();
+    for (const f of flows) byExporter.set(f.sampler_address!.toString("hex"), [...(byExporter.get(f.sampler_address!.toString("hex")) ?? []), f]);
+    expect(Math.max(...[...byExporter.values()].map((m) => m.length))).toBe(3);
+    for (const m of byExporter.values()) await insertMessage(m);
 
     const scaled = (f: Flow) => ({ bytes: f.bytes * Math.max(f.sampling_rate ?? 0, 1), packets: f.packets * Math.max(f.sampling_rate ?? 0, 1) });
     const totalBytes = flows.reduce((s, f) => s + scaled(f).bytes, 0);
@@ -190,7 +198,10 @@ describe("ClickHouse flow schema on real ClickHouse (chdb-core behind an HTTP fr
 
   it("rejects an undecodable message with ClickHouse's Protobuf error and stores nothing from it", async () => {
     const [before] = await rows<{ n: string }>("SELECT count() AS n FROM helios.flows_raw");
-    await expect(insertFlow(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f, 0x01]))).rejects.toThrow(/Protobuf|protobuf|CANNOT_PARSE|CANNOT_READ|UNKNOWN_PROTOBUF|Code/);
+    await expect(insertMessage(Buffer.from([0x06, 0x0a, 0xff, 0xff, 0xff, 0x0f, 0x01]))).rejects.toThrow(/Protobuf|protobuf|CANNOT_PARSE|CANNOT_READ|UNKNOWN_PROTOBUF|Code/);
+    // a message whose second flow is cut short: rejected as a whole, its good first flow not stored either
+    const good = encodeMessage([{ exporter_name: "cut", site: "ams1", time_flow_end_ns: BigInt(Date.now()) * 1_000_000n, sampling_rate: 1, bytes: 1, packets: 1 }]);
+    await expect(insertMessage(Buffer.concat([good, good.subarray(0, good.length - 4)]))).rejects.toThrow(/Protobuf|protobuf|CANNOT_PARSE|CANNOT_READ|UNKNOWN_PROTOBUF|Code/);
     const [after] = await rows<{ n: string }>("SELECT count() AS n FROM helios.flows_raw");
     expect(after.n).toBe(before.n);
   });
@@ -202,7 +213,7 @@ describe("ClickHouse flow schema on real ClickHouse (chdb-core behind an HTTP fr
     const now = BigInt(Math.floor(Date.now() / 1000));
     const ages = [6, 8, 29, 31, 89, 91];
     for (const days of ages) {
-      await insertFlow({ exporter_name: `age-${days}`, site: "ams1", time_flow_end_ns: (now - BigInt(days) * 86_400n) * NS, sampling_rate: 1, bytes: days, packets: 1 });
+      await insertMessage([{ exporter_name: `age-${days}`, site: "ams1", time_flow_end_ns: (now - BigInt(days) * 86_400n) * NS, sampling_rate: 1, bytes: days, packets: 1 }]);
     }
     for (const t of ["flows_raw", "flows_1m", "flows_1h"]) await client.command({ query: `OPTIMIZE TABLE helios.${t} FINAL` });
     const kept = async (t: string) =>

@@ -1,6 +1,7 @@
-/** (a) in-process decode+enrich+encode flows/s on one core (no Kafka). */
+/** (a) in-process decode+enrich+encode (+ packing into Kafka messages) flows/s on one core (no Kafka). */
 import { Enricher } from "../src/enrich";
 import { GeoIp } from "../src/geoip";
+import { packByExporter } from "../src/pack";
 import { BatchResult, Processor } from "../src/pipeline";
 import { NaiveEnricher } from "./naive";
 import { benchFlows, benchGeo, benchSnapshot } from "./world";
@@ -21,7 +22,7 @@ export async function inProcess(n = 500_000, rounds = 3) {
       const res: BatchResult = { out: [], dead: [] };
       const end = Math.min(i + batch, flows.length);
       for (let j = i; j < end; j++) p.processOne(flows[j], null, res);
-      out += res.out.length;
+      for (const m of packByExporter(res.out, 65536)) out += m.flows;
     }
     const wall = Number(process.hrtime.bigint() - t0) / 1e9;
     const cu = process.cpuUsage(c0);

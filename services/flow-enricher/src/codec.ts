@@ -386,6 +386,24 @@ function block(out: Buffer, pos: number, b: Buffer): number {
   return pos;
 }
 
+/**
+ * Writes one length-delimited EnrichedFlow (varint length + message, the framing of ClickHouse's
+ * `Protobuf` format) into `out`, which has room for `bound` message bytes after `pos` plus the
+ * prefix. The message is encoded first, after room for the longest prefix `bound` can need, and
+ * the prefix is then written right before it, so nothing is copied. Returns the start; `frame.end`
+ * gets the end.
+ */
+export function encodeDelimitedEnrichedFlow(out: Buffer, pos: number, bound: number, f: RawFlow, e: EnrichmentBlocks, frame: { start: number; end: number }): number {
+  const bodyStart = pos + varintSize(bound);
+  const end = encodeEnrichedFlow(out, bodyStart, f, e);
+  const len = end - bodyStart;
+  const start = bodyStart - varintSize(len);
+  writeVarint(out, start, len);
+  frame.start = start;
+  frame.end = end;
+  return start;
+}
+
 /** Writes EnrichedFlow for `f` + `e` at out[pos]; returns the end position. Caller ensures room. */
 export function encodeEnrichedFlow(out: Buffer, pos: number, f: RawFlow, e: EnrichmentBlocks): number {
   const b = f.buf;
@@ -439,9 +457,9 @@ export class Slab {
   get offset(): number {
     return this.pos;
   }
-  /** Takes [offset, end) from the current slab as one message. */
-  take(end: number): Buffer {
-    const out = this.buf.subarray(this.pos, end);
+  /** Takes [start, end) from the current slab as one message (start defaults to the offset). */
+  take(end: number, start = this.pos): Buffer {
+    const out = this.buf.subarray(start, end);
     this.pos = end;
     return out;
   }

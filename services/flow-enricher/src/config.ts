@@ -25,6 +25,11 @@ export const settingsSchema = z.object({
   KAFKA_PRODUCER_CLIENT: z.enum(["kafkajs", "platformatic"]).default("platformatic"),
   /** flows handled (and produced) per step; offsets are committed after each step's produce is acknowledged */
   BATCH_SIZE: int(5000, 1, 100_000),
+  /**
+   * most bytes of one enriched Kafka message: the flows of one exporter in a batch are packed,
+   * length-delimited, into messages up to this size (ClickHouse reads them as kafka_format 'Protobuf')
+   */
+  OUTPUT_MESSAGE_BYTES: int(65536, 1024, 900 * 1024),
   /** larger raw messages go to the dead-letter topic (goflow2 flows are a few hundred bytes) */
   MAX_MESSAGE_BYTES: int(65536, 64, 4 * 1024 * 1024),
   NETBOX_URL: z.string().url(),

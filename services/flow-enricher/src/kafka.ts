@@ -6,7 +6,8 @@
  * committed offset (duplicates possible, loss not).
  */
 import { CompressionTypes, Consumer, Kafka, logLevel, Producer } from "kafkajs";
-import type { DeadLetter, OutMessage } from "./pipeline";
+import type { PackedMessage } from "./pack";
+import type { DeadLetter } from "./pipeline";
 
 export interface InMessage {
   key: Buffer | null;
@@ -24,8 +25,8 @@ export type ChunkHandler = (messages: InMessage[], ctx: ChunkContext) => Promise
 export interface KafkaIO {
   /** Joins the group and starts delivering chunks. */
   start(handler: ChunkHandler): Promise<void>;
-  /** Produces enriched flows and dead letters; resolves when the broker acknowledged all. */
-  produce(out: OutMessage[], dead: DeadLetter[]): Promise<void>;
+  /** Produces packed enriched flows and dead letters; resolves when the broker acknowledged all. */
+  produce(out: PackedMessage[], dead: DeadLetter[]): Promise<void>;
   /** Stops fetching, waits for the in-flight chunk (its offsets get committed), disconnects. */
   stop(): Promise<void>;
   readonly connected: boolean;
@@ -105,8 +106,11 @@ export interface KafkaSettings {
   /** which client produces (the consumer is kafkajs: its batch API consumed fastest) */
   producerClient?: "kafkajs" | "platformatic";
   chunkSize: number;
-  /** per produce request; keeps a record batch well under the broker's message.max.bytes */
-  produceChunk?: number;
+  /**
+   * uncompressed value bytes per produce request: one request's batch for a partition stays under
+   * the broker's message.max.bytes (1 MiB by default) even when compression gains nothing
+   */
+  produceRequestBytes?: number;
   fromBeginning?: boolean;
   onError?: (e: Error) => void;
   onProduceError?: (e: Error) => void;
@@ -166,11 +170,21 @@ export class KafkajsIO implements KafkaIO {
     });
   }
 
-  async produce(out: OutMessage[], dead: DeadLetter[]): Promise<void> {
-    const step = this.s.produceChunk ?? 4000;
+  async produce(out: PackedMessage[], dead: DeadLetter[]): Promise<void> {
+    const budget = this.s.produceRequestBytes ?? 768 * 1024;
     try {
       // sequential requests: a retry cannot reorder an exporter's flows
-      for (let i = 0; i < out.length; i += step) await this.producer.send(this.s.topicEnriched, out.slice(i, i + step));
+      let start = 0;
+      let bytes = 0;
+      for (let i = 0; i < out.length; i++) {
+        if (i > start && bytes + out[i].value.length > budget) {
+          await this.producer.send(this.s.topicEnriched, out.slice(start, i));
+          start = i;
+          bytes = 0;
+        }
+        bytes += out[i].value.length;
+      }
+      if (start < out.length) await this.producer.send(this.s.topicEnriched, out.slice(start));
       if (dead.length > 0) {
         await this.producer.send(
           this.s.topicDeadLetter,

@@ -6,7 +6,12 @@ import { EnrichStats } from "./enrich";
 export class Metrics {
   readonly registry = new Registry();
   readonly consumed = new Counter({ name: "helios_flow_enricher_consumed_total", help: "Kafka messages consumed from the raw topic", registers: [this.registry] });
-  readonly enriched = new Counter({ name: "helios_flow_enricher_enriched_total", help: "EnrichedFlow messages produced and acknowledged", registers: [this.registry] });
+  readonly enriched = new Counter({ name: "helios_flow_enricher_enriched_total", help: "Enriched flows produced and acknowledged", registers: [this.registry] });
+  readonly producedMessages = new Counter({
+    name: "helios_flow_enricher_produced_messages_total",
+    help: "Kafka messages produced to the enriched topic (each packs several flows of one exporter)",
+    registers: [this.registry],
+  });
   readonly deadLettered = new Counter({
     name: "helios_flow_enricher_dead_lettered_total",
     help: "Messages sent to the dead-letter topic, by stage",

@@ -1,11 +1,13 @@
 /**
- * decode → enrich → encode for one batch of Kafka values (no I/O here).
+ * decode → enrich → encode for one batch of Kafka values (no I/O here); `pack.ts` then frames
+ * the encoded flows into Kafka messages.
  * A bad input never throws out of this function: it becomes a dead letter with its reason.
  */
-import { DecodeError, RawFlow, Slab, decodeFlowMessage, encodeEnrichedFlow, rawPartBound, readDelimitedLength } from "./codec";
+import { DecodeError, RawFlow, Slab, decodeFlowMessage, encodeDelimitedEnrichedFlow, rawPartBound, readDelimitedLength, varintSize } from "./codec";
 import { Enricher, newBlocks } from "./enrich";
 
-export interface OutMessage {
+/** One enriched flow, encoded and length-delimited (varint length + EnrichedFlow). */
+export interface EncodedFlow {
   /** exporter (sampler) address bytes: keeps one exporter's flows in one partition, in order */
   key: Buffer;
   value: Buffer;
@@ -21,7 +23,7 @@ export interface DeadLetter {
 }
 
 export interface BatchResult {
-  out: OutMessage[];
+  out: EncodedFlow[];
   dead: DeadLetter[];
 }
 
@@ -57,9 +59,9 @@ export class Processor {
         pos = frame.end;
         this.enricher.enrich(f, bl);
         const bound = rawPartBound(f) + bl.exporter.length + bl.inIf.length + bl.outIf.length + bl.src.length + bl.dst.length;
-        const buf = this.slab.reserve(bound);
-        const endPos = encodeEnrichedFlow(buf, this.slab.offset, f, bl);
-        res.out.push({ key: bl.key ?? value.subarray(f.samplerS, f.samplerE), value: this.slab.take(endPos) });
+        const buf = this.slab.reserve(bound + varintSize(bound));
+        encodeDelimitedEnrichedFlow(buf, this.slab.offset, bound, f, bl, frame);
+        res.out.push({ key: bl.key ?? value.subarray(f.samplerS, f.samplerE), value: this.slab.take(frame.end, frame.start) });
       }
     } catch (e) {
       // all-or-nothing per Kafka value: drop partial outputs of a value that turned out bad

@@ -1,5 +1,5 @@
 /**
- * The running service: Kafka chunk → Processor (decode/enrich/encode) → produce → commit,
+ * The running service: Kafka chunk → Processor (decode/enrich/encode) → pack → produce → commit,
  * plus the NetBox refresher, GeoIP reloads, metrics and health endpoints, graceful SIGTERM.
  */
 import * as http from "http";
@@ -10,7 +10,8 @@ import { GeoIp } from "./geoip";
 import { KafkaIO, KafkajsIO } from "./kafka";
 import { Metrics, startHttp } from "./metrics";
 import { NetBoxClient, NetBoxRefresher } from "./netbox";
-import { Processor } from "./pipeline";
+import { packByExporter } from "./pack";
+import { BatchResult, Processor } from "./pipeline";
 
 export class Service {
   readonly metrics: Metrics;
@@ -103,11 +104,13 @@ export class Service {
     );
     await this.kafka.start(async (messages) => {
       const t0 = process.hrtime.bigint();
-      const res = { out: [], dead: [] } as import("./pipeline").BatchResult;
+      const res: BatchResult = { out: [], dead: [] };
       for (const m of messages) this.processor.processOne(m.value, m.key, res);
-      await this.kafka.produce(res.out, res.dead);
+      const packed = packByExporter(res.out, this.s.OUTPUT_MESSAGE_BYTES);
+      await this.kafka.produce(packed, res.dead);
       this.metrics.consumed.inc(messages.length);
       this.metrics.enriched.inc(res.out.length);
+      this.metrics.producedMessages.inc(packed.length);
       for (const d of res.dead) {
         this.metrics.deadLettered.inc({ stage: d.stage });
         this.log.debug({ stage: d.stage, err: d.error }, "dead-lettered");

@@ -1,7 +1,7 @@
 /** decode + encode steps, checked against protobufjs reading proto/flow.proto. */
-import { DecodeError, RawFlow, Slab, decodeFlowMessage, encodeEnrichedFlow, forEachDelimited } from "../src/codec";
+import { DecodeError, EF, RawFlow, Slab, decodeFlowMessage, encodeDelimitedEnrichedFlow, encodeEnrichedFlow, encodeStringField, forEachDelimited, rawPartBound } from "../src/codec";
 import { newBlocks } from "../src/enrich";
-import { FlowMessage, decodeEnriched, goflowValue, ip4 } from "./helpers/proto";
+import { FlowMessage, decodeEnriched, decodeOneEnriched, goflowValue, ip4 } from "./helpers/proto";
 
 const FULL = {
   type: "IPFIX",
@@ -134,5 +134,40 @@ describe("encode EnrichedFlow", () => {
     const out = roundTrip(goflowValue(FULL), b);
     expect(out.src_as).toBe(64500);
     expect(out.dst_as).toBe(64501);
+  });
+
+  describe("length-delimited (one flow of an enriched Kafka message)", () => {
+    const delimited = (value: Buffer, blocks: ReturnType<typeof newBlocks>, bound: number) => {
+      const f = decodeOne(value);
+      const slab = new Slab(1 << 16);
+      const buf = slab.reserve(bound + 3);
+      const frame = { start: 0, end: 0 };
+      encodeDelimitedEnrichedFlow(buf, slab.offset, bound, f, blocks, frame);
+      const bare = encodeEnrichedFlow(Buffer.alloc(bound), 0, f, blocks);
+      return { value: slab.take(frame.end, frame.start), bareLength: bare };
+    };
+
+    it("prefixes the message with its exact varint length, whatever room the bound reserved", () => {
+      const small = goflowValue({ type: "SFLOW_5", bytes: 1, packets: 1, samplerAddress: ip4("192.0.2.1") });
+      // bound needs a 2-byte prefix, the message needs 1: the prefix still comes out minimal
+      const { value, bareLength } = delimited(small, newBlocks(), 300);
+      expect(bareLength).toBeLessThan(128);
+      expect(value[0]).toBe(bareLength);
+      expect(value.length).toBe(bareLength + 1);
+      expect(decodeOneEnriched(value).type).toBe("SFLOW_5");
+    });
+
+    it("writes a two-byte prefix for messages of 128 bytes and more", () => {
+      const b = newBlocks();
+      b.exporter = encodeStringField(EF.exporter_name, "x".repeat(200));
+      const f = decodeOne(goflowValue(FULL));
+      const bound = rawPartBound(f) + b.exporter.length;
+      const { value, bareLength } = delimited(goflowValue(FULL), b, bound);
+      expect(bareLength).toBeGreaterThanOrEqual(128);
+      expect(value.length).toBe(bareLength + 2);
+      const out = decodeOneEnriched(value);
+      expect(out.exporter_name).toBe("x".repeat(200));
+      expect(out.sequence_num).toBe(4242);
+    });
   });
 });

@@ -16,7 +16,7 @@ import { run, tempDir, tool, venvPython } from "../../../tests/helpers/tools";
 import { writeMmdb } from "./helpers/mmdb";
 import { NetBoxFixtureServer, TOKEN, startNetBoxFixture } from "./helpers/netbox-fixture";
 import { testFlows, writePcap } from "./helpers/pcap";
-import { FlowMessage, PROTO_FILE, decodeEnriched, goflowValue, ip4 } from "./helpers/proto";
+import { FlowMessage, PROTO_FILE, decodeEnrichedMessage, goflowValue, ip4 } from "./helpers/proto";
 import { Enricher, Goflow2, createTopics, kafka, readTopic, startEnricher, startGoflow2, topicCount, waitFor } from "./helpers/stack";
 
 const RAW = "helios-flows-raw";
@@ -38,12 +38,12 @@ async function metric(name: string): Promise<number> {
   return sum;
 }
 
-/** Waits until a topic's message count stops changing (and is at least `min`). */
-async function settled(topic: string, min: number, quietMs = 4000): Promise<number> {
+/** Waits until a count stops changing (and is at least `min`). */
+async function settledCount(what: string, count: () => Promise<number>, min: number, quietMs: number): Promise<number> {
   let last = -1;
   let since = Date.now();
-  return waitFor(`${topic} to settle at >= ${min}`, async () => {
-    const n = await topicCount(broker.bootstrap, topic);
+  return waitFor(`${what} to settle at >= ${min}`, async () => {
+    const n = await count();
     if (n !== last) {
       last = n;
       since = Date.now();
@@ -51,6 +51,19 @@ async function settled(topic: string, min: number, quietMs = 4000): Promise<numb
     }
     return n >= min && Date.now() - since >= quietMs ? n : undefined;
   }, 180_000, 1000);
+}
+
+/** Waits until a topic's message count stops changing (and is at least `min`). */
+const settled = (topic: string, min: number, quietMs = 4000) => settledCount(topic, () => topicCount(broker.bootstrap, topic), min, quietMs);
+
+/** Waits until the enricher's acknowledged-flows counter stops changing (and is at least `min`). */
+const settledFlows = (min: number, quietMs = 4000) => settledCount("enriched flows", () => metric("helios_flow_enricher_enriched_total"), min, quietMs);
+
+/** Every message of the enriched topic, and every flow in them (in order) with its message's key and partition. */
+async function readEnriched() {
+  const messages = await readTopic(broker.bootstrap, ENRICHED, await topicCount(broker.bootstrap, ENRICHED));
+  const flows = messages.flatMap((m) => decodeEnrichedMessage(m.value).map((f) => ({ ...f, _key: m.key, _partition: m.partition })));
+  return { messages, flows };
 }
 
 beforeAll(async () => {
@@ -102,7 +115,7 @@ function expectSavefileExported(r: { status: number; stdout: string; stderr: str
 }
 
 describe("real exporters → goflow2 → Kafka → flow-enricher → Kafka → ClickHouse", () => {
-  let enriched: ReturnType<typeof decodeEnriched>[] = [];
+  let enriched: Record<string, any>[] = [];
   let enrichedRaw: Buffer[] = [];
 
   it("NetFlow v9, IPFIX and sFlow flows arrive enriched with NetBox and GeoIP data, nothing lost", async () => {
@@ -118,13 +131,16 @@ describe("real exporters → goflow2 → Kafka → flow-enricher → Kafka → C
 
     // 30 NetFlow v9 + 30 IPFIX flow records; sFlow: one sample per packet (90), a few may be lost in UDP
     const rawCount = await settled(RAW, 75);
-    const outCount = await settled(ENRICHED, rawCount);
+    await settledFlows(rawCount);
     expect(await topicCount(broker.bootstrap, DLQ)).toBe(0);
-    expect(outCount).toBe(rawCount); // count in = count out + dead-lettered (0)
-
-    const msgs = await readTopic(broker.bootstrap, ENRICHED, outCount);
-    enrichedRaw = msgs.map((m) => m.value);
-    enriched = msgs.map((m) => ({ ...decodeEnriched(m.value), _key: m.key, _partition: m.partition }));
+    const { messages, flows } = await readEnriched();
+    expect(flows.length).toBe(rawCount); // count in = count out + dead-lettered (0)
+    // packed: several flows of one exporter per Kafka message
+    expect(messages.length).toBeLessThan(flows.length);
+    expect(await metric("helios_flow_enricher_produced_messages_total")).toBe(messages.length);
+    const outCount = flows.length;
+    enrichedRaw = messages.map((m) => m.value);
+    enriched = flows;
     const byType = (t: string) => enriched.filter((e) => e.type === t);
     // what goflow2 wrote, decoded independently (protobufjs, length-delimited): same flows per type
     const raw = await readTopic(broker.bootstrap, RAW, rawCount);
@@ -171,36 +187,33 @@ describe("real exporters → goflow2 → Kafka → flow-enricher → Kafka → C
     expect(await metric("helios_flow_enricher_enriched_total")).toBe(outCount);
   });
 
-  it("real ClickHouse decodes the enriched messages with flow.proto:EnrichedFlow (Protobuf and ProtobufSingle)", () => {
+  it("real ClickHouse decodes the enriched messages with flow.proto:EnrichedFlow as kafka_format 'Protobuf'", () => {
     expect(enrichedRaw.length).toBeGreaterThan(0);
-    const delimited = path.join(dir, "enriched.bin");
-    const varint = (n: number) => {
-      const b: number[] = [];
-      while (n >= 0x80) {
-        b.push((n & 0x7f) | 0x80);
-        n >>>= 7;
-      }
-      b.push(n);
-      return Buffer.from(b);
-    };
-    fs.writeFileSync(delimited, Buffer.concat(enrichedRaw.flatMap((v) => [varint(v.length), v])));
+    // the whole topic, message after message: every flow, in order
+    const all = path.join(dir, "enriched.bin");
+    fs.writeFileSync(all, Buffer.concat(enrichedRaw));
     const script = path.join(__dirname, "fixtures", "chdb_protobuf.py");
-    const r = run(venvPython(), [script, PROTO_FILE, delimited, "Protobuf"], { timeoutMs: 120_000 });
+    const r = run(venvPython(), [script, PROTO_FILE, all, "Protobuf"], { timeoutMs: 120_000 });
     expect(r.stderr).toBe("");
     const rows = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
-    expect(rows).toHaveLength(enrichedRaw.length);
+    expect(rows).toHaveLength(enriched.length);
     for (const [i, row] of rows.entries()) {
       expect(row).toMatchObject({ exporter_name: "edge-fra1-01", site: "fra1", src_country: "DE", dst_city: "Tokyo", src_as: 64500, type: enriched[i].type });
       expect(String(row.bytes)).toBe(enriched[i].bytes);
       expect(row.exporter_address).toMatch(/^::ffff:(127\.0\.0\.1|192\.0\.2\.1)$/);
       expect(row.src_addr_hex).toBe(Buffer.from(enriched[i].src_addr).toString("hex").toUpperCase());
     }
-    // one Kafka message exactly as the ClickHouse Kafka engine reads it (kafka_format = 'ProtobufSingle')
-    const single = path.join(dir, "single.bin");
-    fs.writeFileSync(single, enrichedRaw[0]);
-    const s = run(venvPython(), [script, PROTO_FILE, single, "ProtobufSingle"], { timeoutMs: 120_000 });
+    // one Kafka message exactly as the ClickHouse Kafka engine reads it (kafka_format = 'Protobuf'):
+    // the fullest one, so a message of many flows is what gets checked
+    const fullest = enrichedRaw.reduce((a, b) => (decodeEnrichedMessage(b).length > decodeEnrichedMessage(a).length ? b : a));
+    const inMessage = decodeEnrichedMessage(fullest);
+    expect(inMessage.length).toBeGreaterThan(1);
+    const one = path.join(dir, "one-message.bin");
+    fs.writeFileSync(one, fullest);
+    const s = run(venvPython(), [script, PROTO_FILE, one, "Protobuf"], { timeoutMs: 120_000 });
     expect(s.stderr).toBe("");
-    expect(JSON.parse(s.stdout)).toMatchObject({ exporter_name: "edge-fra1-01", type: enriched[0].type });
+    const oneRows = s.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    expect(oneRows.map((row) => row.sequence_num)).toEqual(inMessage.map((f) => f.sequence_num));
   });
 
   it("undecodable and oversized messages go to the dead-letter topic with reason headers; the stream continues", async () => {
@@ -267,8 +280,7 @@ describe("real exporters → goflow2 → Kafka → flow-enricher → Kafka → C
     const all = await readTopic(broker.bootstrap, ENRICHED, enrichedTotal, 180_000);
     const seqs = new Set<number>();
     for (const m of all) {
-      const s = decodeEnriched(m.value).sequence_num;
-      if (s >= base && s < base + N) seqs.add(s);
+      for (const f of decodeEnrichedMessage(m.value)) if (f.sequence_num >= base && f.sequence_num < base + N) seqs.add(f.sequence_num);
     }
     const deadGarbage = new Set((await readTopic(broker.bootstrap, DLQ, dlqAfter)).map((d) => d.value.toString()).filter((v) => v.startsWith("garbage ")));
     // at-least-once: duplicates are allowed, loss is not

@@ -11,7 +11,7 @@ import { NetBoxClient } from "../src/netbox";
 import { BatchResult, Processor } from "../src/pipeline";
 import { writeMmdb } from "./helpers/mmdb";
 import { TOKEN, startNetBoxFixture } from "./helpers/netbox-fixture";
-import { decodeEnriched, goflowValue, ip4 } from "./helpers/proto";
+import { decodeOneEnriched, goflowValue, ip4 } from "./helpers/proto";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "helios-fe-pipe-"));
 let enricher: Enricher;
@@ -43,7 +43,7 @@ describe("Processor (decode → enrich → encode)", () => {
     expect(r.dead).toEqual([]);
     expect(r.out).toHaveLength(1);
     expect(r.out[0].key).toEqual(ip4("127.0.0.1"));
-    expect(decodeEnriched(r.out[0].value)).toMatchObject({
+    expect(decodeOneEnriched(r.out[0].value)).toMatchObject({
       type: "NETFLOW_V9",
       exporter_name: "edge-fra1-01",
       site: "fra1",
@@ -71,31 +71,31 @@ describe("Processor (decode → enrich → encode)", () => {
   });
 
   it("matches an exporter by a secondary IP assigned to one of its interfaces", () => {
-    expect(decodeEnriched(run([flow({ samplerAddress: ip4("192.0.2.1") })]).out[0].value).exporter_name).toBe("edge-fra1-01");
+    expect(decodeOneEnriched(run([flow({ samplerAddress: ip4("192.0.2.1") })]).out[0].value).exporter_name).toBe("edge-fra1-01");
   });
 
   it("unknown exporter: still produced, NetBox fields empty, GeoIP still filled, counted", () => {
     const before = enricher.stats.exporterMisses;
     const r = run([flow({ samplerAddress: ip4("192.0.2.77") })]);
-    const o = decodeEnriched(r.out[0].value);
+    const o = decodeOneEnriched(r.out[0].value);
     expect(o).toMatchObject({ exporter_name: "", site: "", in_if_name: "", in_if_speed: "0", src_country: "DE", dst_city: "Tokyo" });
     expect(enricher.stats.exporterMisses).toBe(before + 1);
   });
 
   it("missing interface (ifIndex not in NetBox): name empty, speed 0, counted", () => {
     const before = enricher.stats.ifMisses;
-    const o = decodeEnriched(run([flow({ inIf: 999, outIf: 0 })]).out[0].value);
+    const o = decodeOneEnriched(run([flow({ inIf: 999, outIf: 0 })]).out[0].value);
     expect(o).toMatchObject({ in_if: 999, in_if_name: "", in_if_speed: "0", out_if_name: "", exporter_name: "edge-fra1-01" });
     expect(enricher.stats.ifMisses).toBe(before + 1);
   });
 
   it("private and unknown addresses get no GeoIP fields and keep the router's AS", () => {
-    const o = decodeEnriched(run([flow({ srcAddr: ip4("10.1.2.3"), dstAddr: ip4("192.0.2.200"), srcAs: 65001 })]).out[0].value);
+    const o = decodeOneEnriched(run([flow({ srcAddr: ip4("10.1.2.3"), dstAddr: ip4("192.0.2.200"), srcAs: 65001 })]).out[0].value);
     expect(o).toMatchObject({ src_country: "", src_city: "", src_as_name: "", src_as: 65001, dst_country: "", dst_as: 0 });
   });
 
   it("IPv6 flows are enriched too", () => {
-    const o = decodeEnriched(run([flow({ srcAddr: Buffer.from("20010db8000100000000000000000005", "hex"), etype: 0x86dd })]).out[0].value);
+    const o = decodeOneEnriched(run([flow({ srcAddr: Buffer.from("20010db8000100000000000000000005", "hex"), etype: 0x86dd })]).out[0].value);
     expect(o).toMatchObject({ src_country: "FR", src_city: "Paris", src_as: 64502 });
   });
 
@@ -127,13 +127,13 @@ describe("Processor (decode → enrich → encode)", () => {
   it("a NetBox swap takes effect for the next flow", async () => {
     const e = new Enricher(geo, 1000);
     const p = new Processor(e, 65536);
-    expect(decodeEnriched(p.processBatch([flow()]).out[0].value).exporter_name).toBe("");
+    expect(decodeOneEnriched(p.processBatch([flow()]).out[0].value).exporter_name).toBe("");
     const nb = await startNetBoxFixture();
     try {
       e.setNetBox(await new NetBoxClient({ url: nb.url, token: TOKEN }).snapshot());
     } finally {
       await nb.close();
     }
-    expect(decodeEnriched(p.processBatch([flow()]).out[0].value).exporter_name).toBe("edge-fra1-01");
+    expect(decodeOneEnriched(p.processBatch([flow()]).out[0].value).exporter_name).toBe("edge-fra1-01");
   });
 });
