@@ -6,7 +6,7 @@ import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { freePort, waitForPort } from "./net";
-import { pinnedVersion, run, tempDir, TOOLS_DIR } from "./tools";
+import { pinnedVersion, run, tempDir, TOOLS_DIR, venvPython } from "./tools";
 
 export interface KafkaBroker {
   /** "127.0.0.1:port" for clients. */
@@ -99,4 +99,49 @@ export async function startKafka(opts: { partitions?: number; heap?: string } = 
       await launch();
     },
   };
+}
+
+export interface RdkafkaMessage {
+  partition: number;
+  offset: number;
+  key: Buffer | null;
+  value: Buffer;
+  headers: Record<string, string>;
+}
+
+/**
+ * Reads `count` messages of a topic from the beginning with librdkafka (confluent-kafka, the
+ * client inside ClickHouse's Kafka engine): proves ClickHouse's client can read what we produced,
+ * compression included. Throws with librdkafka's own error otherwise.
+ */
+export function readTopicWithLibrdkafka(bootstrap: string, topic: string, count: number, timeoutMs = 120_000): RdkafkaMessage[] {
+  const script = path.join(__dirname, "rdkafka_read.py");
+  const r = run(venvPython(), [script, bootstrap, topic, String(count), String(timeoutMs / 1000)], { timeoutMs: timeoutMs + 30_000 });
+  if (r.status !== 0) throw new Error(`librdkafka could not read ${topic} (exit ${r.status}): ${r.stderr.trim()}`);
+  return r.stdout
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => {
+      const m = JSON.parse(line) as { partition: number; offset: number; key: string | null; value: string; headers: Record<string, string> };
+      return { ...m, key: m.key === null ? null : Buffer.from(m.key, "hex"), value: Buffer.from(m.value, "base64") };
+    });
+}
+
+/**
+ * The compression codecs of the record batches stored for a topic on this broker's disk, read
+ * with Kafka's own DumpLogSegments: shows what a producer really sent, not what it was asked to.
+ */
+export function storedBatchCodecs(broker: KafkaBroker, topic: string): Set<string> {
+  const codecs = new Set<string>();
+  const dirs = fs.readdirSync(broker.dataDir).filter((d) => d.startsWith(`${topic}-`) && /-\d+$/.test(d));
+  for (const d of dirs) {
+    const logs = fs.readdirSync(path.join(broker.dataDir, d)).filter((f) => f.endsWith(".log"));
+    for (const f of logs) {
+      const r = run("java", ["-cp", kafkaClasspath(), "kafka.tools.DumpLogSegments", "--files", path.join(broker.dataDir, d, f)], { timeoutMs: 120_000 });
+      if (r.status !== 0) throw new Error(`DumpLogSegments failed on ${d}/${f}: ${r.stderr.trim()}`);
+      for (const m of r.stdout.matchAll(/compresscodec: (\w+)/g)) codecs.add(m[1].toLowerCase());
+    }
+  }
+  return codecs;
 }

@@ -24,6 +24,10 @@ const REPO = path.resolve(__dirname, "..", "..", "..");
 /** the enricher's producing client and compression in (b); defaults = the service's defaults */
 const PRODUCER = process.env.BENCH_PRODUCER ?? "platformatic";
 const COMPRESSION = process.env.BENCH_COMPRESSION ?? "gzip";
+/** raw partitions the enricher handles at once (unset: the service's default) */
+const CONCURRENCY = process.env.BENCH_PARTITIONS_CONCURRENTLY;
+/** write a V8 CPU profile of the enricher process in (b) here */
+const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 
 function benchWorld(): NetBoxWorld {
   const w: NetBoxWorld = { sites: [{ id: 1, name: "bench", region: "bench-region" }], devices: [], interfaces: [], ips: [] };
@@ -77,7 +81,7 @@ async function endToEnd(n: number, producer = PRODUCER) {
     }
     await p.disconnect();
     const geo = benchGeo();
-    enricher = await startEnricher({ KAFKA_BROKERS: broker.bootstrap, NETBOX_URL: nb.url, NETBOX_TOKEN: TOKEN, GEOIP_CITY_PATH: geo.city, GEOIP_ASN_PATH: geo.asn, BATCH_SIZE: "5000", LOG_LEVEL: "warn", KAFKA_PRODUCER_CLIENT: producer, KAFKA_COMPRESSION: COMPRESSION });
+    enricher = await startEnricher({ KAFKA_BROKERS: broker.bootstrap, NETBOX_URL: nb.url, NETBOX_TOKEN: TOKEN, GEOIP_CITY_PATH: geo.city, GEOIP_ASN_PATH: geo.asn, BATCH_SIZE: "5000", LOG_LEVEL: "warn", KAFKA_PRODUCER_CLIENT: producer, KAFKA_COMPRESSION: COMPRESSION, ...(CONCURRENCY ? { KAFKA_PARTITIONS_CONCURRENTLY: CONCURRENCY } : {}) }, PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`] : []);
     const e = enricher;
     let peakRss = 0;
     let cpuSeconds = 0;

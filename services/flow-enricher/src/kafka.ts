@@ -9,6 +9,9 @@ import { CompressionTypes, Consumer, Kafka, logLevel, Producer } from "kafkajs";
 import type { PackedMessage } from "./pack";
 import type { DeadLetter } from "./pipeline";
 
+/** Compression of produced batches; lz4 needs the platformatic producer (kafkajs has no lz4 codec). */
+export type Compression = "gzip" | "lz4" | "none";
+
 export interface InMessage {
   key: Buffer | null;
   value: Buffer | null;
@@ -41,7 +44,9 @@ interface ProducerPort {
 
 class KafkajsProducer implements ProducerPort {
   private readonly p: Producer;
-  constructor(kafka: Kafka, private readonly compression: "gzip" | "none") {
+  constructor(kafka: Kafka, private readonly compression: Compression) {
+    // kafkajs has no built-in lz4 codec (settings refuse that pair; this guards direct use)
+    if (compression === "lz4") throw new Error("the kafkajs producer cannot compress with lz4; use gzip or the platformatic producer");
     // one request in flight: a retry cannot reorder an exporter's flows
     this.p = kafka.producer({ maxInFlightRequests: 1, allowAutoTopicCreation: true, retry: { retries: 1000, initialRetryTime: 300, maxRetryTime: 5000 } });
   }
@@ -63,14 +68,14 @@ class KafkajsProducer implements ProducerPort {
 class PlatformaticProducer implements ProducerPort {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   private readonly p: any;
-  constructor(brokers: string[], clientId: string, compression: "gzip" | "none") {
+  constructor(brokers: string[], clientId: string, compression: Compression) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const pk = require("@platformatic/kafka") as typeof import("@platformatic/kafka");
     this.p = new pk.Producer({
       clientId,
       bootstrapBrokers: brokers,
       acks: -1,
-      ...(compression === "gzip" ? { compression: "gzip" as const } : {}),
+      ...(compression !== "none" ? { compression } : {}),
       retries: 200,
       retryDelay: 500,
       autocreateTopics: true,
@@ -102,10 +107,12 @@ export interface KafkaSettings {
   topicRaw: string;
   topicEnriched: string;
   topicDeadLetter: string;
-  compression: "gzip" | "none";
+  compression: Compression;
   /** which client produces (the consumer is kafkajs: its batch API consumed fastest) */
   producerClient?: "kafkajs" | "platformatic";
   chunkSize: number;
+  /** partitions whose chunks are handled concurrently (each partition stays sequential) */
+  partitionsConcurrently?: number;
   /**
    * uncompressed value bytes per produce request: one request's batch for a partition stays under
    * the broker's message.max.bytes (1 MiB by default) even when compression gains nothing
@@ -151,7 +158,7 @@ export class KafkajsIO implements KafkaIO {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      partitionsConsumedConcurrently: this.s.partitionsConcurrently ?? 1,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         const msgs = batch.messages;
         for (let i = 0; i < msgs.length; i += chunk) {

@@ -59,6 +59,7 @@ export class Service {
         compression: s.KAFKA_COMPRESSION,
         producerClient: s.KAFKA_PRODUCER_CLIENT,
         chunkSize: s.BATCH_SIZE,
+        partitionsConcurrently: s.KAFKA_PARTITIONS_CONCURRENTLY,
         onError: (e) => log.error({ err: e.message }, "kafka consumer crashed"),
         onProduceError: (e) => {
           this.metrics.produceErrors.inc();

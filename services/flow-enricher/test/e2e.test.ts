@@ -4,6 +4,9 @@
  * the flow-enricher process (src/main.ts) → helios-flows-enriched → real ClickHouse (chdb)
  * decoding it with proto/flow.proto:EnrichedFlow.
  *
+ * The enricher's output (lz4 by default) is read back with librdkafka, the client inside
+ * ClickHouse's Kafka engine (tests/helpers/rdkafka_read.py).
+ *
  * NetBox: test/helpers/netbox-fixture.ts serves HAND-WRITTEN NetBox 4.x-shaped JSON over HTTP
  * (not recorded from a running NetBox; the real harness tests/helpers/netbox.ts landed late and its
  * engine install had not finished by the deadline — moving to it is the follow-up). GeoIP: real MaxMind-format databases written by MaxMind::DB::Writer.
@@ -11,7 +14,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Kafka } from "kafkajs";
-import { KafkaBroker, startKafka } from "../../../tests/helpers/kafka";
+import { KafkaBroker, readTopicWithLibrdkafka, startKafka, storedBatchCodecs } from "../../../tests/helpers/kafka";
 import { run, tempDir, tool, venvPython } from "../../../tests/helpers/tools";
 import { writeMmdb } from "./helpers/mmdb";
 import { NetBoxFixtureServer, TOKEN, startNetBoxFixture } from "./helpers/netbox-fixture";
@@ -59,9 +62,15 @@ const settled = (topic: string, min: number, quietMs = 4000) => settledCount(top
 /** Waits until the enricher's acknowledged-flows counter stops changing (and is at least `min`). */
 const settledFlows = (min: number, quietMs = 4000) => settledCount("enriched flows", () => metric("helios_flow_enricher_enriched_total"), min, quietMs);
 
+/**
+ * What the enricher produced (lz4 by default), read by librdkafka as ClickHouse's Kafka engine reads it.
+ * kafkajs (used for the raw side) has no lz4 codec.
+ */
+const readProduced = async (topic: string, count: number, timeoutMs?: number) => readTopicWithLibrdkafka(broker.bootstrap, topic, count, timeoutMs);
+
 /** Every message of the enriched topic, and every flow in them (in order) with its message's key and partition. */
 async function readEnriched() {
-  const messages = await readTopic(broker.bootstrap, ENRICHED, await topicCount(broker.bootstrap, ENRICHED));
+  const messages = await readProduced(ENRICHED, await topicCount(broker.bootstrap, ENRICHED));
   const flows = messages.flatMap((m) => decodeEnrichedMessage(m.value).map((f) => ({ ...f, _key: m.key, _partition: m.partition })));
   return { messages, flows };
 }
@@ -138,6 +147,8 @@ describe("real exporters → goflow2 → Kafka → flow-enricher → Kafka → C
     // packed: several flows of one exporter per Kafka message
     expect(messages.length).toBeLessThan(flows.length);
     expect(await metric("helios_flow_enricher_produced_messages_total")).toBe(messages.length);
+    // the default compression really went over the wire: lz4 batches on the broker's disk
+    expect([...storedBatchCodecs(broker, ENRICHED)]).toEqual(["lz4"]);
     const outCount = flows.length;
     enrichedRaw = messages.map((m) => m.value);
     enriched = flows;
@@ -231,7 +242,7 @@ describe("real exporters → goflow2 → Kafka → flow-enricher → Kafka → C
       ],
     });
     await producer.disconnect();
-    const dead = await readTopic(broker.bootstrap, DLQ, 3);
+    const dead = await readProduced(DLQ, 3);
     expect(dead.map((d) => d.headers["x-helios-stage"]).sort()).toEqual(["decode", "decode", "size"]);
     expect(dead.find((d) => d.headers["x-helios-stage"] === "size")!.headers["x-helios-error"]).toMatch(/5\d+ bytes exceeds the limit of 4096/);
     expect(dead.map((d) => d.value.toString()).includes("definitely not protobuf")).toBe(true);
@@ -277,12 +288,12 @@ describe("real exporters → goflow2 → Kafka → flow-enricher → Kafka → C
     expect(rawAfter - rawBefore).toBe(N + garbage);
     const dlqAfter = await settled(DLQ, dlqBefore + garbage);
     const enrichedTotal = await settled(ENRICHED, 0, 6000);
-    const all = await readTopic(broker.bootstrap, ENRICHED, enrichedTotal, 180_000);
+    const all = await readProduced(ENRICHED, enrichedTotal, 180_000);
     const seqs = new Set<number>();
     for (const m of all) {
       for (const f of decodeEnrichedMessage(m.value)) if (f.sequence_num >= base && f.sequence_num < base + N) seqs.add(f.sequence_num);
     }
-    const deadGarbage = new Set((await readTopic(broker.bootstrap, DLQ, dlqAfter)).map((d) => d.value.toString()).filter((v) => v.startsWith("garbage ")));
+    const deadGarbage = new Set((await readProduced(DLQ, dlqAfter)).map((d) => d.value.toString()).filter((v) => v.startsWith("garbage ")));
     // at-least-once: duplicates are allowed, loss is not
     expect(seqs.size).toBe(N);
     expect(deadGarbage.size).toBe(garbage);

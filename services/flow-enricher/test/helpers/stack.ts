@@ -73,12 +73,12 @@ export interface Enricher extends Proc {
   httpPort: number;
 }
 
-export async function startEnricher(env: Record<string, string>): Promise<Enricher> {
+/** Starts src/main.ts in its own node process (one process: `nodeArgs` such as --cpu-prof apply to it). */
+export async function startEnricher(env: Record<string, string>, nodeArgs: string[] = []): Promise<Enricher> {
   const httpPort = await freePort();
-  const tsx = path.join(REPO, "node_modules", "tsx", "dist", "cli.mjs");
   const p = launch(
     process.execPath,
-    [tsx, path.join(SERVICE_DIR, "src", "main.ts")],
+    [...nodeArgs, "--import", "tsx", path.join(SERVICE_DIR, "src", "main.ts")],
     { PATH: process.env.PATH, HTTP_HOST: "127.0.0.1", HTTP_PORT: String(httpPort), LOG_LEVEL: "info", ...env },
     "flow-enricher",
     SERVICE_DIR,
