@@ -4,7 +4,7 @@
  * ClickHouse (chdb-core behind scripts/test-infra/clickhouse_http_front.py, one session, so
  * effectively one core), Protobuf decoding included. Messages are sent in blocks the way the
  * Kafka engine hands them over (kafka_max_block_size), as length-delimited Protobuf (the same
- * decoder as ProtobufSingle, one message after another).
+ * framing the flow-enricher packs into each Kafka message, kafka_format 'Protobuf').
  * Writes bench/results/clickhouse-ingest.json at the repo root.
  */
 import { createClient } from "@clickhouse/client";
