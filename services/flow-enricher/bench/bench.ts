@@ -23,7 +23,9 @@ import { EXPORTERS, benchFlows, benchGeo } from "./world";
 const REPO = path.resolve(__dirname, "..", "..", "..");
 /** the enricher's producing client and compression in (b); defaults = the service's defaults */
 const PRODUCER = process.env.BENCH_PRODUCER ?? "platformatic";
-const COMPRESSION = process.env.BENCH_COMPRESSION ?? "gzip";
+const COMPRESSION = process.env.BENCH_COMPRESSION;
+/** what the service compresses with when KAFKA_COMPRESSION is unset (src/config.ts) */
+const compressionOf = (producer: string) => COMPRESSION ?? (producer === "kafkajs" ? "gzip" : "lz4");
 /** raw partitions the enricher handles at once (unset: the service's default) */
 const CONCURRENCY = process.env.BENCH_PARTITIONS_CONCURRENTLY;
 /** write a V8 CPU profile of the enricher process in (b) here */
@@ -81,7 +83,7 @@ async function endToEnd(n: number, producer = PRODUCER) {
     }
     await p.disconnect();
     const geo = benchGeo();
-    enricher = await startEnricher({ KAFKA_BROKERS: broker.bootstrap, NETBOX_URL: nb.url, NETBOX_TOKEN: TOKEN, GEOIP_CITY_PATH: geo.city, GEOIP_ASN_PATH: geo.asn, BATCH_SIZE: "5000", LOG_LEVEL: "warn", KAFKA_PRODUCER_CLIENT: producer, KAFKA_COMPRESSION: COMPRESSION, ...(CONCURRENCY ? { KAFKA_PARTITIONS_CONCURRENTLY: CONCURRENCY } : {}) }, PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`] : []);
+    enricher = await startEnricher({ KAFKA_BROKERS: broker.bootstrap, NETBOX_URL: nb.url, NETBOX_TOKEN: TOKEN, GEOIP_CITY_PATH: geo.city, GEOIP_ASN_PATH: geo.asn, BATCH_SIZE: "5000", LOG_LEVEL: "warn", KAFKA_PRODUCER_CLIENT: producer, ...(COMPRESSION ? { KAFKA_COMPRESSION: COMPRESSION } : {}), ...(CONCURRENCY ? { KAFKA_PARTITIONS_CONCURRENTLY: CONCURRENCY } : {}) }, PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`] : []);
     const e = enricher;
     let peakRss = 0;
     let cpuSeconds = 0;
@@ -161,10 +163,10 @@ async function clients(n: number) {
 async function main() {
   const n = Number(process.env.BENCH_FLOWS ?? 200_000);
   if (process.env.BENCH_ONLY === "e2e") {
-    console.log(PRODUCER, COMPRESSION, await endToEnd(n));
+    console.log(PRODUCER, compressionOf(PRODUCER), await endToEnd(n));
     return;
   }
-  console.log(`(a) in-process decode+enrich+encode, ${n} flows x 3 rounds`);
+  console.log(`(a) in-process decode+enrich+encode+pack, ${n} flows: a warm-up round, then the median of 3`);
   const a = await inProcess(n);
   console.log(a);
   console.log(`Kafka clients, ${n / 2} messages each`);
@@ -181,8 +183,9 @@ async function main() {
     benchmark: "flow-enricher",
     measuredAt: new Date().toISOString(),
     conditions: `${os.cpus().length} vCPU shared with other workloads (load average ${os.loadavg().map((l) => l.toFixed(1)).join("/")} at the end), Node ${process.version}, single-node Kafka ${"4.1.1"} on the same machine; figures are noisy`,
-    kafkaClient: `consumer kafkajs@2.2.4, producer ${PRODUCER === "platformatic" ? "@platformatic/kafka@1.35.0" : "kafkajs@2.2.4"} (${COMPRESSION})`,
+    kafkaClient: `consumer kafkajs@2.2.4, producer ${PRODUCER === "platformatic" ? "@platformatic/kafka@1.35.0" : "kafkajs@2.2.4"} (${compressionOf(PRODUCER)})`,
     inProcessFlowsPerSec: a.flowsPerSec,
+    inProcessRoundsFlowsPerSec: a.roundsFlowsPerSec,
     inProcessNaiveFlowsPerSec: a.naiveFlowsPerSec,
     inProcessSpeedupOverNaive: a.speedupOverNaive,
     geoCacheHitRatio: Math.round(a.geoHitRatio * 1000) / 1000,
@@ -194,7 +197,7 @@ async function main() {
     peakRssMb: b.peakRssMb,
     clientMessages: n / 2,
     kafkaClients: c,
-    endToEndWithOtherProducer: { producer: other, ...b2 },
+    endToEndWithOtherProducer: { producer: other, compression: compressionOf(other), ...b2 },
   };
   const out = path.join(REPO, "bench", "results", "flow-enricher.json");
   fs.mkdirSync(path.dirname(out), { recursive: true });
