@@ -60,6 +60,26 @@ export interface TierSpec {
   grafana: { replicas: number; resources: Resources };
 }
 
+/**
+ * Planning rate of one flow-enricher core end to end through Kafka, in flows/s: below every
+ * measurement of `npm run bench -- flow-enricher` with the shipped settings (packed messages,
+ * lz4), which gave 60,500–75,200 flows/s wall clock and 81,500–110,000 per enricher CPU-second
+ * on a shared 2-vCPU machine (README "flow-enricher", Sizing). Enricher replica counts below
+ * follow from it (tests/program/tiers.test.ts checks each tier against it).
+ */
+export const ENRICHER_FLOWS_PER_CORE = 50_000;
+
+/** Cores in a Kubernetes CPU quantity ("500m" → 0.5, "2" → 2). */
+export function cpuCores(quantity: string): number {
+  return quantity.endsWith("m") ? Number(quantity.slice(0, -1)) / 1000 : Number(quantity);
+}
+
+/** flow-enricher replicas a tier needs for its flow rate with every replica at the HPA's CPU target. */
+export function enricherReplicasNeeded(t: Pick<TierSpec, "flowsPerSecond" | "flowEnricher">): number {
+  const perReplica = ENRICHER_FLOWS_PER_CORE * cpuCores(t.flowEnricher.resources.requests.cpu) * (t.flowEnricher.hpa.targetCpuPercent / 100);
+  return Math.ceil(t.flowsPerSecond / perReplica);
+}
+
 function res(reqCpu: string, reqMem: string, limCpu: string, limMem: string): Resources {
   return { requests: { cpu: reqCpu, memory: reqMem }, limits: { cpu: limCpu, memory: limMem } };
 }
@@ -125,8 +145,8 @@ export const TIERS: Readonly<Record<TierName, TierSpec>> = {
     snmpExporter: { replicas: 3, resources: res("500m", "512Mi", "2", "1Gi") },
     blackboxExporter: { replicas: 3, resources: res("200m", "256Mi", "1", "512Mi") },
     goflow2: { hpa: { min: 4, max: 10, targetCpuPercent: 70 }, resources: res("1", "1Gi", "2", "2Gi") },
-    // ~40k flows/s per core end to end (README "flow-enricher"): 500k / (40k × 0.7) ≈ 18
-    flowEnricher: { hpa: { min: 18, max: 36, targetCpuPercent: 70 }, resources: res("1", "1Gi", "2", "2Gi") },
+    // 500k / (ENRICHER_FLOWS_PER_CORE 50k × 1 core × 0.7) = 14.3 → 15; max leaves 2× headroom
+    flowEnricher: { hpa: { min: 15, max: 30, targetCpuPercent: 70 }, resources: res("1", "1Gi", "2", "2Gi") },
     targetGenerator: { resources: res("100m", "256Mi", "1", "512Mi") },
     kafka: { brokers: 5, controllers: 3, rawPartitions: 48, enrichedPartitions: 48, replicationFactor: 3, retentionHours: 12, storage: "1Ti", resources: res("2", "8Gi", "4", "16Gi") },
     clickhouse: { shards: 2, replicas: 2, storage: "2Ti", resources: res("4", "16Gi", "8", "32Gi"), keeperReplicas: 3 },
@@ -148,8 +168,8 @@ export const TIERS: Readonly<Record<TierName, TierSpec>> = {
     snmpExporter: { replicas: 6, resources: res("1", "1Gi", "2", "2Gi") },
     blackboxExporter: { replicas: 4, resources: res("500m", "512Mi", "2", "1Gi") },
     goflow2: { hpa: { min: 8, max: 32, targetCpuPercent: 70 }, resources: res("2", "2Gi", "4", "4Gi") },
-    // 5M / (40k × 0.7) ≈ 179; max capped by the 192 partitions (one consumer per partition)
-    flowEnricher: { hpa: { min: 180, max: 360, targetCpuPercent: 70 }, resources: res("1", "1Gi", "2", "2Gi") },
+    // 5M / (50k × 1 core × 0.7) = 142.9 → 143; max 2× and within the 384 raw partitions
+    flowEnricher: { hpa: { min: 143, max: 286, targetCpuPercent: 70 }, resources: res("1", "1Gi", "2", "2Gi") },
     targetGenerator: { resources: res("200m", "512Mi", "1", "1Gi") },
     kafka: { brokers: 9, controllers: 3, rawPartitions: 384, enrichedPartitions: 384, replicationFactor: 3, retentionHours: 6, storage: "2Ti", resources: res("4", "16Gi", "8", "32Gi") },
     clickhouse: { shards: 4, replicas: 2, storage: "8Ti", resources: res("8", "32Gi", "16", "64Gi"), keeperReplicas: 3 },
