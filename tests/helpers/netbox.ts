@@ -103,7 +103,11 @@ export async function startNetBox(opts: { workers?: number } = {}): Promise<NetB
     const out = fs.openSync(webLog, "a");
     web = spawn(
       path.join(dir, "venv", "bin", "gunicorn"),
-      ["--bind", `127.0.0.1:${port}`, "--workers", String(opts.workers ?? 2), "--threads", "2", "--timeout", "300", "--chdir", work, "netbox.wsgi"],
+      // --keep-alive 75: gunicorn's default (2 s) is shorter than Node fetch's idle keep-alive
+      // (4 s), so a reused socket could be closed by gunicorn just as a request went out
+      // ("SocketError: other side closed", seen once while seeding under load); the server now
+      // outlives the client's idle sockets.
+      ["--bind", `127.0.0.1:${port}`, "--workers", String(opts.workers ?? 2), "--threads", "2", "--timeout", "300", "--keep-alive", "75", "--chdir", work, "netbox.wsgi"],
       { env, stdio: ["ignore", out, out] },
     );
     const p = web;

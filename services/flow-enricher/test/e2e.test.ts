@@ -7,9 +7,9 @@
  * The enricher's output (lz4 by default) is read back with librdkafka, the client inside
  * ClickHouse's Kafka engine (tests/helpers/rdkafka_read.py).
  *
- * NetBox: test/helpers/netbox-fixture.ts serves HAND-WRITTEN NetBox 4.x-shaped JSON over HTTP
- * (not recorded from a running NetBox; the real harness tests/helpers/netbox.ts landed late and its
- * engine install had not finished by the deadline — moving to it is the follow-up). GeoIP: real MaxMind-format databases written by MaxMind::DB::Writer.
+ * NetBox: a real NetBox 4.7.3 (tests/helpers/netbox.ts) seeded through its REST API with
+ * TEST_WORLD (test/helpers/netbox-real.ts). GeoIP: real MaxMind-format databases written by
+ * MaxMind::DB::Writer.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -17,7 +17,9 @@ import { Kafka } from "kafkajs";
 import { KafkaBroker, readTopicWithLibrdkafka, startKafka, storedBatchCodecs } from "../../../tests/helpers/kafka";
 import { run, tempDir, tool, venvPython } from "../../../tests/helpers/tools";
 import { writeMmdb } from "./helpers/mmdb";
-import { NetBoxFixtureServer, TOKEN, startNetBoxFixture } from "./helpers/netbox-fixture";
+import { NetBox, startNetBox } from "../../../tests/helpers/netbox";
+import { TEST_WORLD } from "./helpers/netbox-fixture";
+import { rawToken, seedNetBoxWorld } from "./helpers/netbox-real";
 import { testFlows, writePcap } from "./helpers/pcap";
 import { FlowMessage, PROTO_FILE, decodeEnrichedMessage, goflowValue, ip4 } from "./helpers/proto";
 import { Enricher, Goflow2, createTopics, kafka, readTopic, startEnricher, startGoflow2, topicCount, waitFor } from "./helpers/stack";
@@ -30,7 +32,7 @@ const GROUP = "helios-flow-enricher";
 let broker: KafkaBroker;
 let goflow: Goflow2;
 let enricher: Enricher;
-let nb: NetBoxFixtureServer;
+let nb: NetBox;
 let env: Record<string, string>;
 const dir = tempDir("fe-e2e");
 
@@ -83,12 +85,13 @@ beforeAll(async () => {
     { topic: DLQ, numPartitions: 1 },
   ]);
   const geo = writeMmdb(dir);
-  nb = await startNetBoxFixture();
+  nb = await startNetBox();
+  await seedNetBoxWorld(nb, TEST_WORLD);
   goflow = await startGoflow2(broker.bootstrap, RAW);
   env = {
     KAFKA_BROKERS: broker.bootstrap,
     NETBOX_URL: nb.url,
-    NETBOX_TOKEN: TOKEN,
+    NETBOX_TOKEN: rawToken(nb.tokens.v1),
     GEOIP_CITY_PATH: geo.city,
     GEOIP_ASN_PATH: geo.asn,
     BATCH_SIZE: "2000",
@@ -105,7 +108,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await enricher?.stop("SIGKILL");
   await goflow?.stop();
-  await nb?.close();
+  await nb?.stop();
   await broker?.stop();
 });
 
