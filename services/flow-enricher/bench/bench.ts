@@ -8,6 +8,7 @@
  *  plus the Kafka client comparison (kafkajs vs @platformatic/kafka) on the same broker.
  * Writes bench/results/flow-enricher.json at the repo root.
  */
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -16,6 +17,7 @@ import { startKafka } from "../../../tests/helpers/kafka";
 import { NetBoxWorld, TOKEN, startNetBoxFixture } from "../test/helpers/netbox-fixture";
 import { FlowMessage } from "../test/helpers/proto";
 import { createTopics, startEnricher, topicCount, waitFor } from "../test/helpers/stack";
+import { NODE_FLAGS } from "../src/node-flags";
 import { inProcess } from "./inprocess";
 import { benchKafkajs, benchPlatformatic } from "./kafka-clients";
 import { EXPORTERS, benchFlows, benchGeo } from "./world";
@@ -166,7 +168,7 @@ async function main() {
     console.log(PRODUCER, compressionOf(PRODUCER), await endToEnd(n));
     return;
   }
-  console.log(`(a) in-process decode+enrich+encode+pack, ${n} flows: a warm-up round, then the median of 3`);
+  console.log(`(a) in-process decode+enrich+encode+pack, ${n} flows: a warm-up round, then the median of 5`);
   const a = await inProcess(n);
   console.log(a);
   console.log(`Kafka clients, ${n / 2} messages each`);
@@ -206,7 +208,14 @@ async function main() {
   console.log(JSON.stringify(result, null, 2));
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+// (a) runs in this process: run it with the enricher's own V8 flags, re-executing if needed
+const missingFlags = NODE_FLAGS.filter((f) => !process.execArgv.includes(f));
+if (missingFlags.length > 0) {
+  const r = spawnSync(process.execPath, [...NODE_FLAGS, "--import", "tsx", __filename, ...process.argv.slice(2)], { stdio: "inherit" });
+  process.exit(r.status ?? 1);
+} else {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

@@ -6,7 +6,7 @@ import { BatchResult, Processor } from "../src/pipeline";
 import { NaiveEnricher } from "./naive";
 import { benchFlows, benchGeo, benchSnapshot } from "./world";
 
-export async function inProcess(n = 500_000, rounds = 3) {
+export async function inProcess(n = 500_000, rounds = 5) {
   const g = benchGeo();
   const enricher = new Enricher(new GeoIp(g.city, g.asn), 200_000);
   enricher.setNetBox(benchSnapshot());

@@ -80,7 +80,8 @@ export function geoBlocks(g: GeoInfo): AddrEntry {
 const EMPTY_ADDR: AddrEntry = { src: EMPTY, dst: EMPTY, asn: 0 };
 
 /** Key of an address in a Map without allocating for IPv4: the int32 value (a V8 small integer); IPv6: latin1 text. */
-function addrKey(b: Buffer, s: number, e: number): number | string {
+/** Map key for the address bytes b[s, e): an int for IPv4 (no allocation), latin1 text otherwise. */
+export function addrKey(b: Buffer, s: number, e: number): number | string {
   if (e - s === 4) return (b[s] << 24) | (b[s + 1] << 16) | (b[s + 2] << 8) | b[s + 3];
   return b.toString("latin1", s, e);
 }

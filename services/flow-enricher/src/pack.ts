@@ -5,6 +5,7 @@
  * exporter's flows stay in one partition and in order. Packing many flows per message is what
  * makes the Kafka path cheap: client and broker work is per record, not per byte (see README).
  */
+import { addrKey } from "./enrich";
 import type { EncodedFlow } from "./pipeline";
 
 /** One Kafka message for the enriched topic. */
@@ -26,12 +27,12 @@ interface OpenPack {
  * alone). Order within a key is kept; messages of one key come out in order.
  */
 export function packByExporter(flows: EncodedFlow[], maxBytes: number): PackedMessage[] {
-  const open = new Map<string, OpenPack>();
+  const open = new Map<number | string, OpenPack>();
   const packed: PackedMessage[] = [];
   const close = (p: OpenPack) => packed.push({ key: p.key, value: p.parts.length === 1 ? p.parts[0] : Buffer.concat(p.parts, p.bytes), flows: p.parts.length });
   for (const f of flows) {
-    // keys are 4- or 16-byte addresses; latin1 maps each byte to one char, no decoding cost
-    const id = f.key.toString("latin1");
+    // keys are exporter addresses: an int for IPv4 (no string per flow), text for IPv6
+    const id = addrKey(f.key, 0, f.key.length);
     let p = open.get(id);
     if (p !== undefined && p.bytes + f.value.length > maxBytes) {
       close(p);

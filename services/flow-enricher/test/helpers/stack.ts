@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Kafka, logLevel } from "kafkajs";
 import { freePort, waitForPort } from "../../../../tests/helpers/net";
+import { NODE_FLAGS } from "../../src/node-flags";
 import { tempDir, tool } from "../../../../tests/helpers/tools";
 
 export const SERVICE_DIR = path.resolve(__dirname, "..", "..");
@@ -73,12 +74,15 @@ export interface Enricher extends Proc {
   httpPort: number;
 }
 
-/** Starts src/main.ts in its own node process (one process: `nodeArgs` such as --cpu-prof apply to it). */
+/**
+ * Starts src/main.ts in its own node process with the image's V8 flags (src/node-flags.ts);
+ * one process, so `nodeArgs` such as --cpu-prof apply to it.
+ */
 export async function startEnricher(env: Record<string, string>, nodeArgs: string[] = []): Promise<Enricher> {
   const httpPort = await freePort();
   const p = launch(
     process.execPath,
-    [...nodeArgs, "--import", "tsx", path.join(SERVICE_DIR, "src", "main.ts")],
+    [...NODE_FLAGS, ...nodeArgs, "--import", "tsx", path.join(SERVICE_DIR, "src", "main.ts")],
     { PATH: process.env.PATH, HTTP_HOST: "127.0.0.1", HTTP_PORT: String(httpPort), LOG_LEVEL: "info", ...env },
     "flow-enricher",
     SERVICE_DIR,
