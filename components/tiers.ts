@@ -62,9 +62,9 @@ export interface TierSpec {
 
 /**
  * Planning rate of one flow-enricher core end to end through Kafka, in flows/s: below every
- * measurement of `npm run bench -- flow-enricher` with the shipped settings (packed messages,
- * lz4), which gave 60,500–75,200 flows/s wall clock and 81,500–110,000 per enricher CPU-second
- * on a shared 2-vCPU machine (README "flow-enricher", Sizing). Enricher replica counts below
+ * measurement of `npm run bench -- flow-enricher` with packed messages and lz4: 60,500–127,000
+ * flows/s wall clock, 81,000–128,000 per enricher CPU-second on a shared 2-vCPU machine (the
+ * top figures with the image's V8 flags; README "flow-enricher", Sizing). Enricher replica counts below
  * follow from it (tests/program/tiers.test.ts checks each tier against it).
  */
 export const ENRICHER_FLOWS_PER_CORE = 50_000;

@@ -52,6 +52,22 @@ describe("NetBoxClient", () => {
     }
   });
 
+  it("fails naming the URL when a proxy answers 200 with something that is not JSON", async () => {
+    // e.g. an SSO or captive login page in front of NetBox
+    const http = await import("http");
+    const page = http.createServer((_req, res) => {
+      res.writeHead(200, { "Content-Type": "text/html" });
+      res.end("<html><body>Please log in</body></html>");
+    });
+    await new Promise<void>((r) => page.listen(0, "127.0.0.1", () => r()));
+    const url = `http://127.0.0.1:${(page.address() as { port: number }).port}`;
+    try {
+      await expect(new NetBoxClient({ url, token: TOKEN }).snapshot()).rejects.toThrow(/NetBox GET http:\/\/127\.0\.0\.1:\d+\/api\/.*response is not JSON: <html><body>Please log in/);
+    } finally {
+      await new Promise<void>((r) => page.close(() => r()));
+    }
+  });
+
   it("canonicalAddress strips prefix lengths and normalises IPv6", () => {
     expect(canonicalAddress("192.0.2.1/32")).toBe("192.0.2.1");
     expect(canonicalAddress("2001:DB8::0:1/64")).toBe("2001:db8:0:0:0:0:0:1");
