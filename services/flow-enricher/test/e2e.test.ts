@@ -13,7 +13,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { Kafka } from "kafkajs";
+import { Kafka, Producer } from "kafkajs";
 import { KafkaBroker, readTopicWithLibrdkafka, startKafka, storedBatchCodecs } from "../../../tests/helpers/kafka";
 import { run, tempDir, tool, venvPython } from "../../../tests/helpers/tools";
 import { writeMmdb } from "./helpers/mmdb";
@@ -32,12 +32,16 @@ const GROUP = "helios-flow-enricher";
 let broker: KafkaBroker;
 let goflow: Goflow2;
 let enricher: Enricher;
+/** enrichers started by a test beside the main one, stopped in afterAll whatever happens */
+const moreEnrichers: Enricher[] = [];
 let nb: NetBox;
 let env: Record<string, string>;
 const dir = tempDir("fe-e2e");
 
-async function metric(name: string): Promise<number> {
-  const body = await (await fetch(`http://127.0.0.1:${enricher.httpPort}/metrics`)).text();
+const metric = (name: string) => metricOf(enricher, name);
+
+async function metricOf(e: Enricher, name: string): Promise<number> {
+  const body = await (await fetch(`http://127.0.0.1:${e.httpPort}/metrics`)).text();
   let sum = 0;
   for (const line of body.split("\n")) if (line.startsWith(name + " ") || line.startsWith(name + "{")) sum += Number(line.split(" ").pop());
   return sum;
@@ -69,6 +73,48 @@ const settledFlows = (min: number, quietMs = 4000) => settledCount("enriched flo
  * kafkajs (used for the raw side) has no lz4 codec.
  */
 const readProduced = async (topic: string, count: number, timeoutMs?: number) => readTopicWithLibrdkafka(broker.bootstrap, topic, count, timeoutMs);
+
+/**
+ * NetFlow v9 flows to the raw topic with consecutive sequence numbers from `base` (two
+ * exporters), 500 per step; with `garbage`, one garbage message every 5,000 flows.
+ */
+class FlowStream {
+  /** flows sent (garbage not counted) */
+  flows = 0;
+  garbage = 0;
+  constructor(private readonly producer: Producer, readonly base: number, private readonly withGarbage: boolean) {}
+
+  async step(): Promise<void> {
+    const messages = [];
+    for (let j = this.flows; j < this.flows + 500; j++) {
+      const exporter = j % 2 ? ip4("127.0.0.1") : ip4("192.0.2.1");
+      messages.push({ key: exporter, value: goflowValue({ type: "NETFLOW_V9", samplerAddress: exporter, srcAddr: ip4("198.51.100.1"), dstAddr: ip4("203.0.113.1"), sequenceNum: this.base + j, bytes: 100, packets: 1 }) });
+    }
+    const withGarbage = this.withGarbage && this.flows % 5000 === 0;
+    if (withGarbage) messages.push({ key: Buffer.from("g"), value: Buffer.from(`garbage ${this.flows}`) });
+    await this.producer.send({ topic: RAW, messages });
+    this.flows += 500;
+    if (withGarbage) this.garbage++;
+  }
+
+  /** Steps every `pauseMs` until `n` flows are sent. */
+  async until(n: number, pauseMs = 20): Promise<void> {
+    while (this.flows < n) {
+      await this.step();
+      await new Promise((r) => setTimeout(r, pauseMs));
+    }
+  }
+}
+
+/** Distinct sequence numbers in [base, base+n) among every flow on the enriched topic (once settled). */
+async function enrichedSequences(base: number, n: number): Promise<Set<number>> {
+  const total = await settled(ENRICHED, 0, 6000);
+  const seqs = new Set<number>();
+  for (const m of await readProduced(ENRICHED, total, 180_000)) {
+    for (const f of decodeEnrichedMessage(m.value)) if (f.sequence_num >= base && f.sequence_num < base + n) seqs.add(f.sequence_num);
+  }
+  return seqs;
+}
 
 /** Every message of the enriched topic, and every flow in them (in order) with its message's key and partition. */
 async function readEnriched() {
@@ -107,6 +153,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await enricher?.stop("SIGKILL");
+  for (const e of moreEnrichers) await e.stop("SIGKILL");
   await goflow?.stop();
   await nb?.stop();
   await broker?.stop();
@@ -262,46 +309,64 @@ describe("real exporters → goflow2 → Kafka → flow-enricher → Kafka → C
     const dlqBefore = await topicCount(broker.bootstrap, DLQ);
     const N = 20_000;
     const base = 1_000_000;
-    let sent = 0;
-    let garbage = 0;
+    const stream = new FlowStream(producer, base, true);
     let restarted = false;
-    const sending = (async () => {
-      for (let i = 0; i < N; i += 500) {
-        const messages = [];
-        for (let j = i; j < i + 500; j++) {
-          const exporter = j % 2 ? ip4("127.0.0.1") : ip4("192.0.2.1");
-          messages.push({ key: exporter, value: goflowValue({ type: "NETFLOW_V9", samplerAddress: exporter, srcAddr: ip4("198.51.100.1"), dstAddr: ip4("203.0.113.1"), sequenceNum: base + j, bytes: 100, packets: 1 }) });
-        }
-        if (i % 5000 === 0) {
-          messages.push({ key: Buffer.from("g"), value: Buffer.from(`garbage ${i}`) });
-          garbage++;
-        }
-        await producer.send({ topic: RAW, messages });
-        sent += messages.length;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    })();
-    await waitFor("half the stream sent", async () => sent >= N / 2, 120_000, 100);
+    const sending = stream.until(N);
+    await waitFor("half the stream sent", async () => stream.flows >= N / 2, 120_000, 100);
     await broker.restart();
     restarted = true;
     await sending;
     await producer.disconnect();
+    const garbage = stream.garbage;
     expect(restarted).toBe(true);
     const rawAfter = await settled(RAW, rawBefore + N + garbage);
     expect(rawAfter - rawBefore).toBe(N + garbage);
     const dlqAfter = await settled(DLQ, dlqBefore + garbage);
-    const enrichedTotal = await settled(ENRICHED, 0, 6000);
-    const all = await readProduced(ENRICHED, enrichedTotal, 180_000);
-    const seqs = new Set<number>();
-    for (const m of all) {
-      for (const f of decodeEnrichedMessage(m.value)) if (f.sequence_num >= base && f.sequence_num < base + N) seqs.add(f.sequence_num);
-    }
+    const seqs = await enrichedSequences(base, N);
     const deadGarbage = new Set((await readProduced(DLQ, dlqAfter)).map((d) => d.value.toString()).filter((v) => v.startsWith("garbage ")));
     // at-least-once: duplicates are allowed, loss is not
     expect(seqs.size).toBe(N);
     expect(deadGarbage.size).toBe(garbage);
     expect(seqs.size + deadGarbage.size).toBe(rawAfter - rawBefore);
     expect(enricher.proc.exitCode).toBeNull();
+  });
+
+  it("consumer-group rebalances mid-stream (a second enricher joins, then the first leaves on SIGTERM) lose nothing", async () => {
+    const producer = kafka(broker.bootstrap).producer();
+    await producer.connect();
+    const stream = new FlowStream(producer, 3_000_000, false);
+    await stream.until(5000);
+    const first = enricher;
+    const second = await startEnricher(env);
+    moreEnrichers.push(second);
+    // keep the stream flowing until the group has rebalanced and the second member consumes the
+    // partition it was given (with the first still running)
+    const deadline = Date.now() + 180_000;
+    while ((await metricOf(second, "helios_flow_enricher_consumed_total").catch(() => 0)) === 0) {
+      if (second.proc.exitCode !== null) throw new Error(`second enricher exited: ${second.output()}`);
+      if (Date.now() > deadline) throw new Error("the second enricher never consumed: no rebalance within 180 s");
+      await stream.step();
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(first.proc.exitCode).toBeNull();
+    // the first leaves while flows keep arriving: another rebalance hands everything to the second
+    let stopped = false;
+    const stopping = first.stop("SIGTERM").then((code) => {
+      stopped = true;
+      return code;
+    });
+    while (!stopped) {
+      await stream.step();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(await stopping).toBe(0);
+    enricher = second; // the remaining tests use the survivor
+    await stream.until(stream.flows + 5000);
+    await producer.disconnect();
+    const seqs = await enrichedSequences(stream.base, stream.flows);
+    // at-least-once across both handovers: duplicates are allowed, loss is not
+    expect(seqs.size).toBe(stream.flows);
+    expect(second.proc.exitCode).toBeNull();
   });
 
   it("SIGTERM drains, commits every consumed offset and exits 0", async () => {
