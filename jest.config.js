@@ -16,8 +16,6 @@ const serviceProjects = fs.existsSync(servicesDir)
 const tsTransform = { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] }; // type checks: `npm run typecheck`
 
 module.exports = {
-  // Global in jest 29 (a project-level testTimeout is ignored): real engines start slowly.
-  testTimeout: 180000,
   maxWorkers: 2,
   projects: [
     {
@@ -27,6 +25,7 @@ module.exports = {
       roots: ["<rootDir>/tests", "<rootDir>/components"],
       testMatch: ["**/*.test.ts"],
       transform: tsTransform,
+      setupFilesAfterEnv: [path.join(__dirname, "jest.setup.js")],
     },
     ...serviceProjects,
   ],

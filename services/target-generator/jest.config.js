@@ -5,5 +5,5 @@ module.exports = {
   testEnvironment: "node",
   testMatch: ["<rootDir>/test/**/*.test.ts"],
   transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
-  testTimeout: 180000,
+  setupFilesAfterEnv: ["<rootDir>/../../jest.setup.js"], // 3-minute test timeout
 };

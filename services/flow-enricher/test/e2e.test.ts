@@ -77,6 +77,10 @@ const readProduced = async (topic: string, count: number, timeoutMs?: number) =>
 /**
  * NetFlow v9 flows to the raw topic with consecutive sequence numbers from `base` (two
  * exporters), 500 per step; with `garbage`, one garbage message every 5,000 flows.
+ *
+ * Each exporter is pinned to its own partition of the raw topic (as goflow2's key hashing
+ * spreads many exporters): hashed, both keys land in partition 1, and a consumer-group member
+ * assigned partition 0 would then see nothing.
  */
 class FlowStream {
   /** flows sent (garbage not counted) */
@@ -88,7 +92,7 @@ class FlowStream {
     const messages = [];
     for (let j = this.flows; j < this.flows + 500; j++) {
       const exporter = j % 2 ? ip4("127.0.0.1") : ip4("192.0.2.1");
-      messages.push({ key: exporter, value: goflowValue({ type: "NETFLOW_V9", samplerAddress: exporter, srcAddr: ip4("198.51.100.1"), dstAddr: ip4("203.0.113.1"), sequenceNum: this.base + j, bytes: 100, packets: 1 }) });
+      messages.push({ key: exporter, partition: j % 2, value: goflowValue({ type: "NETFLOW_V9", samplerAddress: exporter, srcAddr: ip4("198.51.100.1"), dstAddr: ip4("203.0.113.1"), sequenceNum: this.base + j, bytes: 100, packets: 1 }) });
     }
     const withGarbage = this.withGarbage && this.flows % 5000 === 0;
     if (withGarbage) messages.push({ key: Buffer.from("g"), value: Buffer.from(`garbage ${this.flows}`) });
@@ -332,22 +336,29 @@ describe("real exporters → goflow2 → Kafka → flow-enricher → Kafka → C
   });
 
   it("consumer-group rebalances mid-stream (a second enricher joins, then the first leaves on SIGTERM) lose nothing", async () => {
+    const t0 = Date.now();
+    const phase = (what: string) => process.stderr.write(`[rebalance test] +${((Date.now() - t0) / 1000).toFixed(1)} s ${what} (${stream.flows} flows sent)\n`);
     const producer = kafka(broker.bootstrap).producer();
     await producer.connect();
     const stream = new FlowStream(producer, 3_000_000, false);
     await stream.until(5000);
+    phase("stream started");
     const first = enricher;
     const second = await startEnricher(env);
     moreEnrichers.push(second);
+    phase("second enricher started");
     // keep the stream flowing until the group has rebalanced and the second member consumes the
     // partition it was given (with the first still running)
-    const deadline = Date.now() + 180_000;
+    // (the loops below give up well inside the test's own timeout: a timed-out test's loop would
+    // otherwise keep sending into the tests after it)
+    const joinDeadline = Date.now() + 90_000;
     while ((await metricOf(second, "helios_flow_enricher_consumed_total").catch(() => 0)) === 0) {
       if (second.proc.exitCode !== null) throw new Error(`second enricher exited: ${second.output()}`);
-      if (Date.now() > deadline) throw new Error("the second enricher never consumed: no rebalance within 180 s");
+      if (Date.now() > joinDeadline) throw new Error("the second enricher never consumed: no rebalance within 90 s");
       await stream.step();
       await new Promise((r) => setTimeout(r, 200));
     }
+    phase("second enricher consumes");
     expect(first.proc.exitCode).toBeNull();
     // the first leaves while flows keep arriving: another rebalance hands everything to the second
     let stopped = false;
@@ -355,19 +366,24 @@ describe("real exporters → goflow2 → Kafka → flow-enricher → Kafka → C
       stopped = true;
       return code;
     });
+    const stopDeadline = Date.now() + 60_000;
     while (!stopped) {
+      if (Date.now() > stopDeadline) throw new Error(`the first enricher did not stop within 60 s of SIGTERM: ${first.output()}`);
       await stream.step();
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(await stopping).toBe(0);
+    phase("first enricher stopped");
     enricher = second; // the remaining tests use the survivor
     await stream.until(stream.flows + 5000);
     await producer.disconnect();
+    phase("stream done");
     const seqs = await enrichedSequences(stream.base, stream.flows);
+    phase("enriched topic read");
     // at-least-once across both handovers: duplicates are allowed, loss is not
     expect(seqs.size).toBe(stream.flows);
     expect(second.proc.exitCode).toBeNull();
-  });
+  }, 300_000);
 
   it("SIGTERM drains, commits every consumed offset and exits 0", async () => {
     const admin = kafka(broker.bootstrap).admin();
