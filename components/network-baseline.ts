@@ -32,7 +32,17 @@ export interface AllowRule {
 const tcp = (...ports: number[]): PortSpec[] => ports.map((port) => ({ port, protocol: "TCP" }));
 const udp = (...ports: number[]): PortSpec[] => ports.map((port) => ({ port, protocol: "UDP" }));
 
-/** Cross-namespace flows. Traffic inside one namespace is allowed by `allow-same-namespace`. */
+/**
+ * Namespaces without a namespace-wide `allow-same-namespace`: their pods reach each other only
+ * through pod-level rules (helios-flows: components/flows/network-policy.ts), so a compromised
+ * goflow2 cannot reach ClickHouse or Keeper.
+ */
+export const POD_LEVEL_NAMESPACES: readonly NamespaceKey[] = ["flows"];
+
+/**
+ * Cross-namespace flows. Traffic inside one namespace is allowed by `allow-same-namespace`,
+ * except in POD_LEVEL_NAMESPACES.
+ */
 export const ALLOW_RULES: readonly AllowRule[] = [
   { name: "scrape-from-storage", to: "collection", from: [{ namespace: "storage" }], ports: tcp(9804, 9116, 9115), why: "Prometheus scrapes gnmic (9804), snmp_exporter (9116), blackbox_exporter (9115)" },
   { name: "scrape-from-storage", to: "integration", from: [{ namespace: "storage" }], ports: tcp(8080, 9091), why: "Prometheus scrapes target-generator metrics (8080) / Pushgateway (9091)" },
@@ -54,7 +64,7 @@ export interface NetworkBaselineArgs {
   namespaces: Record<NamespaceKey, pulumi.Resource>;
 }
 
-/** Default-deny ingress, same-namespace allow, and ALLOW_RULES as NetworkPolicies. */
+/** Default-deny ingress, same-namespace allow (not in POD_LEVEL_NAMESPACES), and ALLOW_RULES as NetworkPolicies. */
 export class NetworkBaseline extends pulumi.ComponentResource {
   public readonly policyNames: string[] = [];
 
@@ -72,6 +82,7 @@ export class NetworkBaseline extends pulumi.ComponentResource {
 
     for (const key of NAMESPACE_KEYS) {
       policy(key, "default-deny-ingress", { podSelector: {}, policyTypes: ["Ingress"] });
+      if (POD_LEVEL_NAMESPACES.includes(key)) continue;
       policy(key, "allow-same-namespace", {
         podSelector: {},
         policyTypes: ["Ingress"],

@@ -53,10 +53,23 @@ export interface TierSpec {
     replicationFactor: number;
     /** Hours raw/enriched flow topics keep data; bounds the replay window after a ClickHouse outage. */
     retentionHours: number;
+    /** Broker volume size and resources. */
     storage: string;
     resources: Resources;
+    /** KRaft controllers hold only cluster metadata: small volumes, modest heap. */
+    controllerStorage: string;
+    controllerResources: Resources;
   };
-  clickhouse: { shards: number; replicas: number; storage: string; resources: Resources; keeperReplicas: number };
+  clickhouse: {
+    shards: number;
+    replicas: number;
+    storage: string;
+    resources: Resources;
+    /** ClickHouse Keeper (only on clustered installs): replicas, volume, resources; its load grows with parts and replicated inserts. */
+    keeperReplicas: number;
+    keeperStorage: string;
+    keeperResources: Resources;
+  };
   grafana: { replicas: number; resources: Resources };
 }
 
@@ -103,8 +116,8 @@ export const TIERS: Readonly<Record<TierName, TierSpec>> = {
     goflow2: { hpa: { min: 1, max: 2, targetCpuPercent: 70 }, resources: res("250m", "256Mi", "1", "512Mi") },
     flowEnricher: { hpa: { min: 1, max: 2, targetCpuPercent: 70 }, resources: res("500m", "512Mi", "1", "1Gi") },
     targetGenerator: { resources: res("50m", "128Mi", "500m", "256Mi") },
-    kafka: { brokers: 1, controllers: 1, rawPartitions: 6, enrichedPartitions: 6, replicationFactor: 1, retentionHours: 24, storage: "100Gi", resources: res("500m", "2Gi", "2", "4Gi") },
-    clickhouse: { shards: 1, replicas: 1, storage: "200Gi", resources: res("1", "4Gi", "2", "8Gi"), keeperReplicas: 1 },
+    kafka: { brokers: 1, controllers: 1, rawPartitions: 6, enrichedPartitions: 6, replicationFactor: 1, retentionHours: 24, storage: "100Gi", resources: res("500m", "2Gi", "2", "4Gi"), controllerStorage: "10Gi", controllerResources: res("250m", "1Gi", "1", "2Gi") },
+    clickhouse: { shards: 1, replicas: 1, storage: "200Gi", resources: res("1", "4Gi", "2", "8Gi"), keeperReplicas: 1, keeperStorage: "10Gi", keeperResources: res("250m", "512Mi", "1", "1Gi") },
     grafana: { replicas: 1, resources: res("100m", "256Mi", "500m", "512Mi") },
   },
   medium: {
@@ -125,8 +138,8 @@ export const TIERS: Readonly<Record<TierName, TierSpec>> = {
     goflow2: { hpa: { min: 2, max: 4, targetCpuPercent: 70 }, resources: res("500m", "512Mi", "2", "1Gi") },
     flowEnricher: { hpa: { min: 2, max: 4, targetCpuPercent: 70 }, resources: res("1", "1Gi", "2", "2Gi") },
     targetGenerator: { resources: res("50m", "128Mi", "500m", "256Mi") },
-    kafka: { brokers: 3, controllers: 3, rawPartitions: 12, enrichedPartitions: 12, replicationFactor: 3, retentionHours: 24, storage: "250Gi", resources: res("1", "4Gi", "2", "8Gi") },
-    clickhouse: { shards: 1, replicas: 2, storage: "500Gi", resources: res("2", "8Gi", "4", "16Gi"), keeperReplicas: 3 },
+    kafka: { brokers: 3, controllers: 3, rawPartitions: 12, enrichedPartitions: 12, replicationFactor: 3, retentionHours: 24, storage: "250Gi", resources: res("1", "4Gi", "2", "8Gi"), controllerStorage: "20Gi", controllerResources: res("500m", "2Gi", "1", "2Gi") },
+    clickhouse: { shards: 1, replicas: 2, storage: "500Gi", resources: res("2", "8Gi", "4", "16Gi"), keeperReplicas: 3, keeperStorage: "20Gi", keeperResources: res("500m", "1Gi", "1", "2Gi") },
     grafana: { replicas: 2, resources: res("200m", "512Mi", "1", "1Gi") },
   },
   large: {
@@ -148,8 +161,8 @@ export const TIERS: Readonly<Record<TierName, TierSpec>> = {
     // 500k / (ENRICHER_FLOWS_PER_CORE 50k × 1 core × 0.7) = 14.3 → 15; max leaves 2× headroom
     flowEnricher: { hpa: { min: 15, max: 30, targetCpuPercent: 70 }, resources: res("1", "1Gi", "2", "2Gi") },
     targetGenerator: { resources: res("100m", "256Mi", "1", "512Mi") },
-    kafka: { brokers: 5, controllers: 3, rawPartitions: 48, enrichedPartitions: 48, replicationFactor: 3, retentionHours: 12, storage: "1Ti", resources: res("2", "8Gi", "4", "16Gi") },
-    clickhouse: { shards: 2, replicas: 2, storage: "2Ti", resources: res("4", "16Gi", "8", "32Gi"), keeperReplicas: 3 },
+    kafka: { brokers: 5, controllers: 3, rawPartitions: 48, enrichedPartitions: 48, replicationFactor: 3, retentionHours: 12, storage: "1Ti", resources: res("2", "8Gi", "4", "16Gi"), controllerStorage: "50Gi", controllerResources: res("1", "4Gi", "2", "4Gi") },
+    clickhouse: { shards: 2, replicas: 2, storage: "2Ti", resources: res("4", "16Gi", "8", "32Gi"), keeperReplicas: 3, keeperStorage: "50Gi", keeperResources: res("1", "2Gi", "2", "4Gi") },
     grafana: { replicas: 2, resources: res("500m", "1Gi", "2", "2Gi") },
   },
   xl: {
@@ -171,8 +184,8 @@ export const TIERS: Readonly<Record<TierName, TierSpec>> = {
     // 5M / (50k × 1 core × 0.7) = 142.9 → 143; max 2× and within the 384 raw partitions
     flowEnricher: { hpa: { min: 143, max: 286, targetCpuPercent: 70 }, resources: res("1", "1Gi", "2", "2Gi") },
     targetGenerator: { resources: res("200m", "512Mi", "1", "1Gi") },
-    kafka: { brokers: 9, controllers: 3, rawPartitions: 384, enrichedPartitions: 384, replicationFactor: 3, retentionHours: 6, storage: "2Ti", resources: res("4", "16Gi", "8", "32Gi") },
-    clickhouse: { shards: 4, replicas: 2, storage: "8Ti", resources: res("8", "32Gi", "16", "64Gi"), keeperReplicas: 3 },
+    kafka: { brokers: 9, controllers: 3, rawPartitions: 384, enrichedPartitions: 384, replicationFactor: 3, retentionHours: 6, storage: "2Ti", resources: res("4", "16Gi", "8", "32Gi"), controllerStorage: "100Gi", controllerResources: res("2", "8Gi", "4", "8Gi") },
+    clickhouse: { shards: 4, replicas: 2, storage: "8Ti", resources: res("8", "32Gi", "16", "64Gi"), keeperReplicas: 3, keeperStorage: "100Gi", keeperResources: res("2", "4Gi", "4", "8Gi") },
     grafana: { replicas: 3, resources: res("1", "2Gi", "2", "4Gi") },
   },
 };

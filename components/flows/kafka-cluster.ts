@@ -7,8 +7,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { commonLabels } from "../labels";
-import { TierSpec } from "../tiers";
+import { Resources, TierSpec } from "../tiers";
 import { FLOWS_NS, KAFKA_CLUSTER, TOPICS } from "./names";
+import { KAFKA_CLIENT_PODS } from "./network-policy";
 
 /** Kafka release the Strimzi 1.2.0 operator supports (its release notes list 4.2.x and 4.3.x). */
 export const KAFKA_VERSION = "4.3.1";
@@ -63,7 +64,7 @@ export class KafkaCluster extends pulumi.ComponentResource {
       { parent: this, dependsOn },
     );
 
-    const pool = (poolName: string, role: "controller" | "broker", replicas: number, size: string) =>
+    const pool = (poolName: string, role: "controller" | "broker", replicas: number, size: string, resources: Resources) =>
       new k8s.apiextensions.CustomResource(
         `kafka-pool-${poolName}`,
         {
@@ -74,13 +75,13 @@ export class KafkaCluster extends pulumi.ComponentResource {
             replicas,
             roles: [role],
             storage: { type: "jbod", volumes: [{ id: 0, type: "persistent-claim", size, deleteClaim: false, kraftMetadata: "shared" }] },
-            resources: k.resources,
+            resources,
           },
         },
         { parent: this, dependsOn },
       );
-    const controllers = pool("controllers", "controller", k.controllers, "20Gi");
-    const brokers = pool("brokers", "broker", k.brokers, k.storage);
+    const controllers = pool("controllers", "controller", k.controllers, k.controllerStorage, k.controllerResources);
+    const brokers = pool("brokers", "broker", k.brokers, k.storage, k.resources);
 
     this.kafka = new k8s.apiextensions.CustomResource(
       "kafka",
@@ -92,7 +93,8 @@ export class KafkaCluster extends pulumi.ComponentResource {
           kafka: {
             version: KAFKA_VERSION,
             metadataVersion: KAFKA_METADATA_VERSION,
-            listeners: [{ name: "plain", port: 9092, type: "internal", tls: false }],
+            // without networkPolicyPeers, Strimzi's generated policy opens the listener to every pod
+            listeners: [{ name: "plain", port: 9092, type: "internal", tls: false, networkPolicyPeers: KAFKA_CLIENT_PODS.map((matchLabels) => ({ podSelector: { matchLabels } })) }],
             config: {
               "offsets.topic.replication.factor": k.replicationFactor,
               "transaction.state.log.replication.factor": k.replicationFactor,

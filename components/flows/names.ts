@@ -26,9 +26,16 @@ export const FORMAT_SCHEMA_PATH = "/etc/clickhouse-server/format_schemas/";
 
 /** Pod selectors the network policies use. */
 export const POD_LABELS = {
-  kafka: { "strimzi.io/cluster": KAFKA_CLUSTER, "strimzi.io/kind": "Kafka" },
+  /** Kafka nodes (brokers and KRaft controllers of every pool), as Strimzi's own policy selects them; `strimzi.io/kind: Kafka` alone also matches the entity operator and Kafka Exporter. */
+  kafka: { "strimzi.io/cluster": KAFKA_CLUSTER, "strimzi.io/kind": "Kafka", "strimzi.io/name": `${KAFKA_CLUSTER}-kafka` },
+  /** Every pod Strimzi runs for the cluster: Kafka nodes, entity operator, Kafka Exporter. */
+  kafkaClusterPods: { "strimzi.io/cluster": KAFKA_CLUSTER },
+  /** The Strimzi cluster operator (its Helm chart's pod label). */
+  strimziOperator: { "strimzi.io/kind": "cluster-operator" },
   clickhouse: { "clickhouse.altinity.com/chi": CHI_NAME },
   keeper: { "clickhouse-keeper.altinity.com/chk": KEEPER_NAME },
+  /** The Altinity operator (its Helm chart's selector label; the chart is named altinity-clickhouse-operator). */
+  clickhouseOperator: { "app.kubernetes.io/name": "altinity-clickhouse-operator" },
   goflow2: { "app.kubernetes.io/name": "goflow2" },
   flowEnricher: { "app.kubernetes.io/name": "flow-enricher" },
   migrator: { "app.kubernetes.io/name": "clickhouse-migrator" },

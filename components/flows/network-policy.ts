@@ -1,11 +1,18 @@
 /**
- * Pod-level ingress inside helios-flows, on top of the namespace baseline
- * (components/network-baseline.ts): who may reach Kafka (9092) and ClickHouse (8123/9000).
+ * Pod-level ingress inside helios-flows: the complete allow-list of who reaches whom in the
+ * namespace. The baseline (components/network-baseline.ts) gives helios-flows default-deny and
+ * no namespace-wide same-namespace allow (POD_LEVEL_NAMESPACES), so these rules are what lets
+ * pods of the namespace talk at all; cross-namespace clients (Prometheus scrapes, Grafana's
+ * ClickHouse datasource, flow exporters) stay in the baseline's ALLOW_RULES.
  *
- * NetworkPolicies are additive: while the baseline's namespace-wide `allow-same-namespace`
- * policy also selects helios-flows, these rules do not narrow anything further. They are the
- * complete allow-list the namespace needs once that policy is dropped for helios-flows (a
- * baseline decision, see README "Flow pipeline"); FLOWS_POD_RULES is what tests check.
+ * Ports and peers follow the operators we pin: Strimzi 1.2.0 (KRaft control plane 9090,
+ * replication 9091 for the entity operator and Kafka Exporter too, the Kafka agent 8443 the
+ * operator reads during rolls) and the Altinity operator 0.25.6 (ClickHouse 8123/9000,
+ * interserver 9009, Keeper client 2181 and raft 9444, the operator's HTTP queries on 8123 and
+ * its root-path check on Keeper). Kubelet probes need no rule. Strimzi also writes its own
+ * policy for the Kafka nodes; its plain listener is narrowed to KAFKA_CLIENT_PODS through
+ * `networkPolicyPeers` (components/flows/kafka-cluster.ts), since a listener without peers
+ * is open to every pod.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -21,16 +28,18 @@ export interface PodRule {
   why: string;
 }
 
-const strimziOperator = { "strimzi.io/kind": "cluster-operator" };
-const strimziPods = { "strimzi.io/cluster": "helios-kafka" };
-const chOperator = { "app.kubernetes.io/name": "altinity-clickhouse-operator" };
+/** Who may use Kafka's plain listener (9092): also the listener's `networkPolicyPeers`. */
+export const KAFKA_CLIENT_PODS: readonly Selector[] = [POD_LABELS.goflow2, POD_LABELS.flowEnricher, POD_LABELS.clickhouse];
 
 export const FLOWS_POD_RULES: readonly PodRule[] = [
-  { name: "kafka-clients", to: POD_LABELS.kafka, from: [POD_LABELS.goflow2, POD_LABELS.flowEnricher, POD_LABELS.clickhouse, strimziPods], ports: [9092], why: "goflow2 produces raw flows, flow-enricher consumes/produces, ClickHouse consumes enriched flows, the entity operator manages topics" },
-  { name: "kafka-internal", to: POD_LABELS.kafka, from: [strimziPods, strimziOperator], ports: [9090, 9091], why: "KRaft controller quorum and replication; the Strimzi operator's admin connection" },
-  { name: "clickhouse-clients", to: POD_LABELS.clickhouse, from: [POD_LABELS.migrator, POD_LABELS.clickhouse, chOperator], ports: [8123, 9000], why: "the migration Job, distributed queries between shards/replicas, the operator's health queries (Grafana: baseline rule from helios-visualization)" },
-  { name: "clickhouse-interserver", to: POD_LABELS.clickhouse, from: [POD_LABELS.clickhouse], ports: [9009], why: "replica fetches of parts" },
-  { name: "keeper-clients", to: POD_LABELS.keeper, from: [POD_LABELS.clickhouse, POD_LABELS.keeper, chOperator], ports: [2181, 9234], why: "ClickHouse to Keeper (2181), Keeper raft (9234)" },
+  { name: "kafka-clients", to: POD_LABELS.kafka, from: [...KAFKA_CLIENT_PODS], ports: [9092], why: "goflow2 produces raw flows, flow-enricher consumes and produces, ClickHouse's Kafka engine consumes enriched flows" },
+  { name: "kafka-control-plane", to: POD_LABELS.kafka, from: [POD_LABELS.kafka, POD_LABELS.strimziOperator], ports: [9090], why: "the KRaft controller quorum between Kafka nodes; the Strimzi operator" },
+  { name: "kafka-replication", to: POD_LABELS.kafka, from: [POD_LABELS.kafkaClusterPods, POD_LABELS.strimziOperator], ports: [9091], why: "replication between brokers; the entity operator (topics), Kafka Exporter and Strimzi operator connect on this TLS listener" },
+  { name: "kafka-agent", to: POD_LABELS.kafka, from: [POD_LABELS.strimziOperator], ports: [8443], why: "the Strimzi operator reads each node's state from its Kafka agent during rolling restarts" },
+  { name: "clickhouse-clients", to: POD_LABELS.clickhouse, from: [POD_LABELS.migrator, POD_LABELS.clickhouse, POD_LABELS.clickhouseOperator], ports: [8123, 9000], why: "the migration Job, distributed queries between shards/replicas, the operator's and its metrics exporter's HTTP queries (Grafana: baseline rule from helios-visualization)" },
+  { name: "clickhouse-interserver", to: POD_LABELS.clickhouse, from: [POD_LABELS.clickhouse], ports: [9009], why: "replicas fetch parts from each other" },
+  { name: "keeper-clients", to: POD_LABELS.keeper, from: [POD_LABELS.clickhouse, POD_LABELS.clickhouseOperator], ports: [2181], why: "ClickHouse's replicated tables and ON CLUSTER DDL; the operator checks the cluster's root path" },
+  { name: "keeper-raft", to: POD_LABELS.keeper, from: [POD_LABELS.keeper], ports: [9444], why: "the Keeper raft quorum (the Altinity operator's default raft port)" },
 ];
 
 export interface FlowsNetworkPolicyArgs {

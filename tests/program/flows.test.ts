@@ -42,7 +42,8 @@ describe.each(TIER_NAMES)("flow pipeline, tier %s", (tierName) => {
   it("sizes the KRaft Kafka node pools from the tier and serves only kafka.strimzi.io/v1", async () => {
     const r = await resultP;
     const pools = cr(r, "KafkaNodePool");
-    expect(one(pools, "controllers").inputs.spec).toMatchObject({ replicas: tier.kafka.controllers, roles: ["controller"] });
+    expect(one(pools, "controllers").inputs.spec).toMatchObject({ replicas: tier.kafka.controllers, roles: ["controller"], resources: tier.kafka.controllerResources });
+    expect(one(pools, "controllers").inputs.spec.storage.volumes[0].size).toBe(tier.kafka.controllerStorage);
     expect(one(pools, "brokers").inputs.spec).toMatchObject({ replicas: tier.kafka.brokers, roles: ["broker"], resources: tier.kafka.resources });
     expect(one(pools, "brokers").inputs.spec.storage.volumes[0].size).toBe(tier.kafka.storage);
     const kafka = one(cr(r, "Kafka"), "helios-kafka");
@@ -75,6 +76,8 @@ describe.each(TIER_NAMES)("flow pipeline, tier %s", (tierName) => {
     if (clickhouseShape(tier).clustered) {
       expect(keepers).toHaveLength(1);
       expect(keepers[0].inputs.spec.configuration.clusters[0].layout.replicasCount).toBe(tier.clickhouse.keeperReplicas);
+      expect(keepers[0].inputs.spec.templates.podTemplates[0].spec.containers[0].resources).toEqual(tier.clickhouse.keeperResources);
+      expect(keepers[0].inputs.spec.templates.volumeClaimTemplates[0].spec.resources.requests.storage).toBe(tier.clickhouse.keeperStorage);
       expect(chi.inputs.spec.configuration.zookeeper.nodes).toEqual([{ host: "keeper-helios-keeper", port: 2181 }]);
       expect(chi.dependsOn).toContain(key(keepers[0]));
     } else {
@@ -211,7 +214,7 @@ describe("flow pipeline details", () => {
     const r = await synth(baseConfig());
     const policies = ofType(r, "kubernetes:networking.k8s.io/v1:NetworkPolicy").filter((p) => p.namespace === FLOWS_NS);
     const kafka = one(policies, "kafka-clients");
-    expect(kafka.inputs.spec.podSelector.matchLabels).toEqual({ "strimzi.io/cluster": "helios-kafka", "strimzi.io/kind": "Kafka" });
+    expect(kafka.inputs.spec.podSelector.matchLabels).toEqual({ "strimzi.io/cluster": "helios-kafka", "strimzi.io/kind": "Kafka", "strimzi.io/name": "helios-kafka-kafka" });
     expect(kafka.inputs.spec.ingress[0].ports).toEqual([{ port: 9092, protocol: "TCP" }]);
     const kafkaFrom = kafka.inputs.spec.ingress[0].from.map((f: { podSelector: { matchLabels: Record<string, string> } }) => f.podSelector.matchLabels);
     expect(kafkaFrom).toEqual(expect.arrayContaining([{ "app.kubernetes.io/name": "goflow2" }, { "app.kubernetes.io/name": "flow-enricher" }, { "clickhouse.altinity.com/chi": "helios" }]));
