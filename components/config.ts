@@ -61,6 +61,17 @@ const objectStorageSchema = z
   .strict();
 
 
+/**
+ * Where traffic that enters through the cluster's ingress/gateway comes from, as NetworkPolicy
+ * sees it: the ingress controller's namespaces and/or source CIDRs. Empty: anywhere.
+ */
+const ingressFromSchema = z
+  .object({
+    namespaces: z.array(z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a Kubernetes namespace name")).default([]),
+    cidrs: z.array(cidr).default([]),
+  })
+  .strict();
+
 /** Declaration of one plain (non-secret) key. */
 interface PlainKey<T extends z.ZodTypeAny> {
   schema: T;
@@ -104,6 +115,11 @@ export const PLAIN_KEYS = {
   federationDomain: key(
     z.string().regex(/^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "must be a DNS domain such as dc-a.example.net").optional(),
     "DNS domain where peers reach this DC over TLS (thanos-query.<domain>:443, minio.<domain>); defaults to <datacenter>.helios.internal.",
+  ),
+  ingressFrom: key(
+    ingressFromSchema.default({}),
+    "Where ingress/gateway traffic comes from, for Grafana's UI and the cross-DC endpoints (Thanos gRPC, MinIO replication): {namespaces: [ingress controller namespaces], cidrs: [...]}; unset: anywhere. Name the controller's namespace where ipBlocks do not match pods (e.g. Cilium).",
+    true,
   ),
   collectionTargets: key(
     z.enum(["generator", "static"]).default("generator"),

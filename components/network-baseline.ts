@@ -7,6 +7,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { commonLabels } from "./labels";
 import { NAMESPACES, NAMESPACE_KEYS, NamespaceKey } from "./namespaces";
+import { THANOS_GRPC_PORT } from "./storage/prometheus";
+import { MINIO_PORT } from "./storage/topology";
 
 export interface PortSpec {
   port: number;
@@ -18,8 +20,15 @@ export type PeerSpec =
   | { namespace: NamespaceKey }
   /** The device management networks from `helios:managementCidrs` (flow exporters). */
   | { managementCidrs: true }
-  /** Any source, inside or outside the cluster (user-facing UIs behind an ingress). */
-  | { anywhere: true };
+  /** Traffic through the cluster's ingress/gateway: `helios:ingressFrom` (namespaces and/or CIDRs), anywhere when unset. */
+  | { ingress: true };
+
+/** When a rule applies; rules without one always do. */
+export type RuleCondition =
+  /** the stack federates (`helios:peers` is not empty) */
+  | "has-peers"
+  /** `helios:storageTopology` is multi-dc-minio (peers replicate into this DC's MinIO) */
+  | "multi-dc-minio";
 
 export interface AllowRule {
   name: string;
@@ -27,6 +36,7 @@ export interface AllowRule {
   from: PeerSpec[];
   ports: PortSpec[];
   why: string;
+  when?: RuleCondition;
 }
 
 const tcp = (...ports: number[]): PortSpec[] => ports.map((port) => ({ port, protocol: "TCP" }));
@@ -54,12 +64,18 @@ export const ALLOW_RULES: readonly AllowRule[] = [
   { name: "clickhouse-from-visualization", to: "flows", from: [{ namespace: "visualization" }], ports: tcp(8123, 9000), why: "Grafana's ClickHouse datasource" },
   { name: "webhook-from-alertmanager", to: "automation", from: [{ namespace: "visualization" }], ports: tcp(8443), why: "Alertmanager triggers runbooks through the operator's webhook" },
   { name: "flow-export-from-devices", to: "flows", from: [{ managementCidrs: true }], ports: udp(2055, 4739, 6343), why: "devices export NetFlow (2055), IPFIX (4739), sFlow (6343) to goflow2" },
-  { name: "grafana-ui", to: "visualization", from: [{ anywhere: true }], ports: tcp(3000), why: "people reach Grafana through the cluster ingress" },
+  { name: "grafana-ui", to: "visualization", from: [{ ingress: true }], ports: tcp(3000), why: "people reach Grafana through the cluster ingress" },
+  { name: "federation-from-peers", to: "storage", from: [{ ingress: true }], ports: tcp(THANOS_GRPC_PORT), why: "peer DCs' Thanos Query reaches this DC's Thanos gRPC (query, store gateway, sidecars) through the ingress", when: "has-peers" },
+  { name: "replication-from-peers", to: "storage", from: [{ ingress: true }], ports: tcp(MINIO_PORT), why: "peer DCs' MinIO replicates into this DC's MinIO through the ingress", when: "multi-dc-minio" },
 ];
 
 export interface NetworkBaselineArgs {
   /** `helios:managementCidrs`: sources allowed to export flows. */
   managementCidrs: string[];
+  /** `helios:ingressFrom`: where ingress/gateway traffic comes from (empty: anywhere). */
+  ingressFrom: { namespaces: string[]; cidrs: string[] };
+  /** Which conditional rules apply to this stack. */
+  conditions: Record<RuleCondition, boolean>;
   /** The namespaces, so policies are created after them. */
   namespaces: Record<NamespaceKey, pulumi.Resource>;
 }
@@ -92,6 +108,7 @@ export class NetworkBaseline extends pulumi.ComponentResource {
 
     const byTarget = new Map<string, AllowRule[]>();
     for (const rule of ALLOW_RULES) {
+      if (rule.when && !args.conditions[rule.when]) continue;
       const id = `${rule.to}/${rule.name}`;
       byTarget.set(id, [...(byTarget.get(id) ?? []), rule]);
     }
@@ -101,7 +118,7 @@ export class NetworkBaseline extends pulumi.ComponentResource {
         podSelector: {},
         policyTypes: ["Ingress"],
         ingress: rules.map((rule) => ({
-          from: rule.from.flatMap((peer) => peerSelectors(peer, args.managementCidrs)),
+          from: rule.from.flatMap((peer) => peerSelectors(peer, args)),
           ports: rule.ports.map((p) => ({ port: p.port, protocol: p.protocol })),
         })),
       });
@@ -110,12 +127,14 @@ export class NetworkBaseline extends pulumi.ComponentResource {
   }
 }
 
-function peerSelectors(peer: PeerSpec, managementCidrs: string[]): k8s.types.input.networking.v1.NetworkPolicyPeer[] {
-  if ("namespace" in peer) {
-    return [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": NAMESPACES[peer.namespace].name } } }];
-  }
-  if ("managementCidrs" in peer) {
-    return managementCidrs.map((cidr) => ({ ipBlock: { cidr } }));
-  }
-  return [{ ipBlock: { cidr: "0.0.0.0/0" } }, { ipBlock: { cidr: "::/0" } }];
+function peerSelectors(peer: PeerSpec, args: Pick<NetworkBaselineArgs, "managementCidrs" | "ingressFrom">): k8s.types.input.networking.v1.NetworkPolicyPeer[] {
+  if ("namespace" in peer) return [namespacePeer(NAMESPACES[peer.namespace].name)];
+  if ("managementCidrs" in peer) return args.managementCidrs.map((cidr) => ({ ipBlock: { cidr } }));
+  const { namespaces, cidrs } = args.ingressFrom;
+  if (namespaces.length === 0 && cidrs.length === 0) return [{ ipBlock: { cidr: "0.0.0.0/0" } }, { ipBlock: { cidr: "::/0" } }];
+  return [...namespaces.map(namespacePeer), ...cidrs.map((cidr) => ({ ipBlock: { cidr } }))];
+}
+
+function namespacePeer(name: string): k8s.types.input.networking.v1.NetworkPolicyPeer {
+  return { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } } };
 }

@@ -39,7 +39,12 @@ export class HeliosPlatform extends pulumi.ComponentResource {
     this.namespaces = new Namespaces("namespaces", { datacenter: config.datacenter }, { parent: this });
     this.network = new NetworkBaseline(
       "network",
-      { managementCidrs: config.managementCidrs, namespaces: this.namespaces.namespaces },
+      {
+        managementCidrs: config.managementCidrs,
+        ingressFrom: config.ingressFrom,
+        conditions: { "has-peers": config.peers.length > 0, "multi-dc-minio": config.storageTopology === "multi-dc-minio" },
+        namespaces: this.namespaces.namespaces,
+      },
       { parent: this },
     );
     this.peers = new PeerStacks(

@@ -68,6 +68,7 @@ describe("stack config", () => {
     thanosRetention: [{ raw: "two weeks" }, "helios:thanosRetention.raw"],
     objectStorage: [{ bucket: "Bad_Bucket" }, "valid S3 bucket name"],
     federationDomain: ["https://dc-a.example.net", "DNS domain"],
+    ingressFrom: [{ namespaces: ["Ingress_NGINX"] }, "Kubernetes namespace name"],
     collectionTargets: ["netbox", "allowed: generator, static"],
     gnmiUsername: ["", "helios:gnmiUsername"],
     gnmiTlsSkipVerify: ["yes", "helios:gnmiTlsSkipVerify"],
@@ -128,6 +129,12 @@ describe("stack config", () => {
     expect(errorOf(baseConfig({ "helios:peers": ["dc-t"] }))).toContain("lists this stack itself");
     expect(errorOf(baseConfig({ "helios:peers": ["dc-b", "dc-b"] }))).toContain("dc-b more than once");
     expect(errorOf(baseConfig({ "helios:storageTopology": "multi-dc-minio" }))).toContain("needs at least one peer");
+  });
+
+  it("rejects a bad CIDR or an unknown field in helios:ingressFrom, and defaults it to anywhere", () => {
+    expect(errorOf(baseConfig({ "helios:ingressFrom": { cidrs: ["10.0.0.0/40"] } }))).toMatch(/helios:ingressFrom\.cidrs\.0.*CIDR/);
+    expect(errorOf(baseConfig({ "helios:ingressFrom": { namespace: "ingress-nginx" } }))).toContain("unknown field(s) namespace");
+    expect(parse(baseConfig()).ingressFrom).toEqual({ namespaces: [], cidrs: [] });
   });
 
   it("rejects a structured key given as a scalar", () => {
