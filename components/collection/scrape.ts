@@ -107,13 +107,21 @@ export interface ScrapeJob {
   relabelings: Relabel[];
 }
 
-// Known limit (README "Collection"): with several Prometheus shards the operator appends a
-// hashmod of __address__ after these rules, i.e. of the exporter address, so each
-// exporter-driven job is scraped by one shard.
+/**
+ * Label the Prometheus Operator shards on when a rule has set it: with `shards` > 1 it appends
+ * rules that copy `__address__` into `__tmp_hash` only if `__tmp_hash` is still empty, hashmod it
+ * and keep this shard's targets (prometheus-operator v0.93 pkg/prometheus/promcfg.go,
+ * appendShardingRelabelingWithLabel). Like any `__`-prefixed label it is dropped after relabeling.
+ */
+export const OPERATOR_SHARD_HASH_LABEL = "__tmp_hash";
+
 function multiTarget(jobName: string, exporter: string, extra: Relabel[] = []): Relabel[] {
   return [
     ...extra,
     { source_labels: ["__address__"], target_label: "__param_target" },
+    // Shard by device: __address__ becomes the exporter's address below, and hashing that would
+    // put every device of the job on one Prometheus shard.
+    { source_labels: ["__param_target"], target_label: OPERATOR_SHARD_HASH_LABEL },
     { source_labels: ["__param_target"], target_label: "instance" },
     { target_label: "__address__", replacement: exporter },
     // The job label is the contract name whatever the CR is called.

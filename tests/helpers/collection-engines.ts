@@ -233,7 +233,20 @@ export function parseMetrics(text: string): { name: string; labels: Record<strin
 }
 
 /** A real Prometheus (Debian package) with the given scrape_configs; query() runs instant queries. */
-export async function startPrometheus(scrapeConfigs: unknown[]): Promise<{ query(q: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]>; stop(): Promise<void>; log(): string }> {
+/** One target of Prometheus' /api/v1/targets: its scrape pool (job_name) and final labels. */
+export interface ActiveTarget {
+  scrapePool: string;
+  /** labels after relabeling (without the `__` ones) */
+  labels: Record<string, string>;
+  scrapeUrl: string;
+}
+
+export async function startPrometheus(scrapeConfigs: unknown[]): Promise<{
+  query(q: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]>;
+  activeTargets(): Promise<ActiveTarget[]>;
+  stop(): Promise<void>;
+  log(): string;
+}> {
   const dir = tempDir("prometheus");
   const cfg = path.join(dir, "prometheus.yml");
   fs.writeFileSync(cfg, JSON.stringify({ global: { scrape_interval: "2s", evaluation_interval: "2s" }, scrape_configs: scrapeConfigs }));
@@ -250,6 +263,12 @@ export async function startPrometheus(scrapeConfigs: unknown[]): Promise<{ query
       const body = JSON.parse(r.body);
       if (body.status !== "success") throw new Error(`query ${q}: ${r.body}`);
       return body.data.result;
+    },
+    async activeTargets() {
+      const r = await httpGet(`http://127.0.0.1:${port}/api/v1/targets?state=active`);
+      const body = JSON.parse(r.body);
+      if (body.status !== "success") throw new Error(`targets: ${r.body}`);
+      return body.data.activeTargets;
     },
   };
 }

@@ -144,6 +144,10 @@ describe("collection layer", () => {
       jobs.push(rules.find((x) => x.targetLabel === "job")!.replacement!);
       expect(rules).toContainEqual({ sourceLabels: ["__address__"], targetLabel: "__param_target", action: "replace" });
       expect(rules).toContainEqual({ sourceLabels: ["__param_target"], targetLabel: "instance", action: "replace" });
+      // sharded by device (tests/engines/prometheus-sharding.test.ts); no hashmod of our own, so
+      // the operator still appends its sharding rules
+      expect(rules).toContainEqual({ sourceLabels: ["__param_target"], targetLabel: "__tmp_hash", action: "replace" });
+      expect(rules.map((x) => x.action)).not.toContain("hashmod");
     }
     const sm = named(r, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor", "helios-gnmic");
     const ep = sm.inputs.spec.endpoints[0];
