@@ -23,6 +23,8 @@ const CONTRACT = [
   "gnmic_interface_out_errors",
   "gnmic_interface_in_discards",
   "gnmic_interface_out_discards",
+  "gnmic_interface_in_pkts",
+  "gnmic_interface_out_pkts",
   "gnmic_interface_oper_status",
   "gnmic_bgp_neighbor_established",
   "gnmic_system_cpu_utilization_percent",
@@ -39,7 +41,7 @@ const ifPath = (ifName: string, ...rest: string[]) => [elem("interfaces"), elem(
 const upd = (pathText: string, val: string) => `update: { path: { ${pathText} } val: { ${val} } }`;
 function notifications(ts: bigint): string[] {
   const counters = (ifName: string, base: number) =>
-    ["in-octets", "out-octets", "in-errors", "out-errors", "in-discards", "out-discards"].map((c, i) => upd(ifPath(ifName, "counters", c), `uint_val: ${base + i}`));
+    ["in-octets", "out-octets", "in-errors", "out-errors", "in-discards", "out-discards", "in-pkts", "out-pkts"].map((c, i) => upd(ifPath(ifName, "counters", c), `uint_val: ${base + i}`));
   const bgp = (addr: string, state: string) =>
     upd(
       [elem("network-instances"), elem("network-instance", { name: "default" }), elem("protocols"), elem("protocol", { identifier: "BGP", name: "BGP" }), elem("bgp"), elem("neighbors"), elem("neighbor", { "neighbor-address": addr }), elem("state"), elem("session-state")].join(" "),
@@ -173,6 +175,8 @@ wait
     expect(v("gnmic_interface_out_octets", { interface: "Ethernet1" })).toBe(1001);
     expect(v("gnmic_interface_in_errors", { interface: "Ethernet2" })).toBe(2002);
     expect(v("gnmic_interface_out_discards", { interface: "Ethernet2" })).toBe(2005);
+    expect(v("gnmic_interface_in_pkts", { interface: "Ethernet1" })).toBe(1006);
+    expect(v("gnmic_interface_out_pkts", { interface: "Ethernet2" })).toBe(2007);
     expect(v("gnmic_interface_oper_status", { interface: "Ethernet1" })).toBe(1);
     expect(v("gnmic_interface_oper_status", { interface: "Ethernet2" })).toBe(0);
     expect(v("gnmic_bgp_neighbor_established", { neighbor_address: "192.0.2.1", network_instance: "default" })).toBe(1);
