@@ -1,0 +1,118 @@
+/**
+ * Spec edge case "Kafka temporarily unavailable": real goflow2 v2.2.6 keeps receiving NetFlow
+ * while the real Kafka broker it publishes to is stopped and started again, and resumes
+ * publishing without a restart of its own. Flows are NetFlow v5 datagrams we write (one flow
+ * id per record, carried in the source address), sent at a steady rate before, during and after
+ * the outage; the raw topic is read back and decoded with proto/flow.proto.
+ */
+import * as dgram from "dgram";
+import { KafkaBroker, startKafka } from "../../../tests/helpers/kafka";
+import { FlowMessage } from "./helpers/proto";
+import { Goflow2, createTopics, readTopic, startGoflow2, topicCount, waitFor } from "./helpers/stack";
+
+const RAW = "helios-flows-raw";
+const RECORDS_PER_PACKET = 10;
+
+/** A NetFlow v5 datagram (RFC-less but fixed layout: 24-byte header, 48-byte records) carrying flow ids `first..first+n-1`. */
+function netflowV5(first: number, n: number, sequence: number): Buffer {
+  const b = Buffer.alloc(24 + 48 * n);
+  const now = Math.floor(Date.now() / 1000);
+  b.writeUInt16BE(5, 0); // version
+  b.writeUInt16BE(n, 2); // count
+  b.writeUInt32BE(100_000, 4); // sysUptime (ms)
+  b.writeUInt32BE(now, 8); // unix_secs
+  b.writeUInt32BE(sequence, 16); // flow_sequence
+  for (let i = 0; i < n; i++) {
+    const r = 24 + 48 * i;
+    b.writeUInt32BE(0x0a000000 + first + i, r); // srcaddr 10.x.y.z = flow id
+    b.writeUInt32BE(0xcb007101, r + 4); // dstaddr 203.0.113.1
+    b.writeUInt16BE(1, r + 12); // input ifIndex
+    b.writeUInt16BE(2, r + 14); // output ifIndex
+    b.writeUInt32BE(1, r + 16); // packets
+    b.writeUInt32BE(100, r + 20); // bytes
+    b.writeUInt32BE(99_000, r + 24); // first (sysUptime ms)
+    b.writeUInt32BE(99_500, r + 28); // last
+    b.writeUInt16BE(40_000, r + 32); // src port
+    b.writeUInt16BE(443, r + 34); // dst port
+    b.writeUInt8(6, r + 38); // TCP
+  }
+  return b;
+}
+
+/** Flow ids (source address − 10.0.0.0) of every FlowMessage goflow2 wrote to the raw topic. */
+async function rawFlowIds(bootstrap: string): Promise<Set<number>> {
+  const messages = await readTopic(bootstrap, RAW, await topicCount(bootstrap, RAW));
+  const ids = new Set<number>();
+  for (const m of messages) {
+    const f = FlowMessage.toObject(FlowMessage.decodeDelimited(m.value), { bytes: Buffer }) as { srcAddr: Buffer };
+    ids.add(f.srcAddr.readUInt32BE(f.srcAddr.length - 4) - 0x0a000000);
+  }
+  return ids;
+}
+
+describe("goflow2 → Kafka: the broker goes away and comes back", () => {
+  let broker: KafkaBroker;
+  let goflow: Goflow2;
+  const socket = dgram.createSocket("udp4");
+
+  beforeAll(async () => {
+    broker = await startKafka({ partitions: 2 });
+    await createTopics(broker.bootstrap, [{ topic: RAW, numPartitions: 2 }]);
+    goflow = await startGoflow2(broker.bootstrap, RAW);
+  }, 180_000);
+  afterAll(async () => {
+    socket.close();
+    await goflow?.stop();
+    await broker?.stop();
+  });
+
+  it("keeps running through the outage and publishes again without a restart", async () => {
+    let next = 0;
+    let sequence = 0;
+    const sendBatch = () =>
+      new Promise<void>((resolve, reject) => {
+        socket.send(netflowV5(next, RECORDS_PER_PACKET, sequence++), goflow.netflowPort, "127.0.0.1", (e) => (e ? reject(e) : resolve()));
+        next += RECORDS_PER_PACKET;
+      });
+    const sendFor = async (ms: number) => {
+      const end = Date.now() + ms;
+      while (Date.now() < end) {
+        await sendBatch();
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    const t0 = Date.now();
+    await sendFor(5000);
+    const beforeOutage = next;
+    // the outage: stop, then start on the same port and data, while flows keep coming
+    let restarting = true;
+    const restart = broker.restart().finally(() => (restarting = false));
+    while (restarting) await sendFor(200);
+    await restart;
+    const outage = { from: beforeOutage, to: next, seconds: (Date.now() - t0) / 1000 - 5 };
+    await sendFor(8000);
+    const total = next;
+    expect(goflow.proc.exitCode).toBeNull();
+
+    // everything sent well after the broker came back arrives (goflow2 reconnected on its own)
+    const afterFrom = outage.to + RECORDS_PER_PACKET * 40; // ~2 s after the restart returned
+    const ids = await waitFor(
+      "goflow2 to publish the flows sent after the outage",
+      async () => {
+        const got = await rawFlowIds(broker.bootstrap);
+        for (let id = afterFrom; id < total; id++) if (!got.has(id)) return undefined;
+        return got;
+      },
+      60_000,
+      2000,
+    );
+    const before = [...ids].filter((id) => id < outage.from).length;
+    const during = [...ids].filter((id) => id >= outage.from && id < outage.to).length;
+    const after = [...ids].filter((id) => id >= outage.to).length;
+    process.stderr.write(
+      `[goflow2 outage] before: ${before}/${outage.from}, during the ${outage.seconds.toFixed(1)} s outage: ${during}/${outage.to - outage.from}, after: ${after}/${total - outage.to}\n`,
+    );
+    expect(before).toBe(outage.from); // published before the outage stays published
+    expect(goflow.proc.exitCode).toBeNull();
+  }, 240_000);
+});
