@@ -2,7 +2,8 @@
 // openconfig's fake gNMI server streaming OpenConfig-shaped notifications over TLS. gnmic's
 // Prometheus output must expose the contract metric names (README "Collection", contract A)
 // with the taxonomy labels from the targets file, and pick up a target added to the targets
-// file while running (the file loader re-reads the mounted ConfigMap directory).
+// file while running (the file loader re-reads the mounted ConfigMap directory), and
+// subscribe again on its own after a device drops mid-stream and comes back.
 //
 // The fake server can only listen on every interface (it binds ":port"), so both servers and
 // gnmic run in a private network namespace (`unshare -rn`) whose only interface is loopback;
@@ -10,7 +11,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
-import { GNMIC_SUBSCRIPTIONS, GNMIC_TARGETS_MERGE_SCRIPT, renderGnmicConfig } from "../../components/collection/gnmic";
+import { GNMIC_DIR as REPO_GNMIC_DIR, GNMIC_SUBSCRIPTIONS, GNMIC_TARGETS_MERGE_SCRIPT, renderGnmicConfig } from "../../components/collection/gnmic";
 import { validateGnmicTargets } from "../../components/collection/static-targets";
 import { TAXONOMY_LABELS } from "../../components/labels";
 import { parseMetrics } from "../helpers/collection-engines";
@@ -39,7 +40,7 @@ const elem = (name: string, keys: Record<string, string> = {}) =>
   `elem: { name: "${name}" ${Object.entries(keys).map(([k, v]) => `key: { key: "${k}" value: "${v}" }`).join(" ")} }`;
 const ifPath = (ifName: string, ...rest: string[]) => [elem("interfaces"), elem("interface", { name: ifName }), elem("state"), ...rest.map((r) => elem(r))].join(" ");
 const upd = (pathText: string, val: string) => `update: { path: { ${pathText} } val: { ${val} } }`;
-function notifications(ts: bigint): string[] {
+function notifications(ts: bigint, base1 = 1000): string[] {
   const counters = (ifName: string, base: number) =>
     ["in-octets", "out-octets", "in-errors", "out-errors", "in-discards", "out-discards", "in-pkts", "out-pkts"].map((c, i) => upd(ifPath(ifName, "counters", c), `uint_val: ${base + i}`));
   const bgp = (addr: string, state: string) =>
@@ -50,7 +51,7 @@ function notifications(ts: bigint): string[] {
   const cpu = (index: string, pct: number) => upd([elem("system"), elem("cpus"), elem("cpu", { index }), elem("state"), elem("total"), elem("instant")].join(" "), `uint_val: ${pct}`);
   const mem = (leaf: string, v: number) => upd([elem("system"), elem("memory"), elem("state"), elem(leaf)].join(" "), `uint_val: ${v}`);
   return [
-    `update: { timestamp: ${ts} ${counters("Ethernet1", 1000).join(" ")} ${upd(ifPath("Ethernet1", "oper-status"), 'string_val: "UP"')} }`,
+    `update: { timestamp: ${ts} ${counters("Ethernet1", base1).join(" ")} ${upd(ifPath("Ethernet1", "oper-status"), 'string_val: "UP"')} }`,
     `update: { timestamp: ${ts} ${counters("Ethernet2", 2000).join(" ")} ${upd(ifPath("Ethernet2", "oper-status"), 'string_val: "DOWN"')} }`,
     `update: { timestamp: ${ts} ${bgp("192.0.2.1", "ESTABLISHED")} ${bgp("192.0.2.2", "ACTIVE")} }`,
     `update: { timestamp: ${ts} ${cpu("ALL", 42)} ${cpu("0", 40)} ${mem("physical", 8589934592)} ${mem("used", 4294967296)} }`,
@@ -72,6 +73,8 @@ describe("gnmic with the Helios config against a real gNMI server", () => {
   const dir = tempDir("gnmic");
   let metrics1: ReturnType<typeof parseMetrics>;
   let metrics2: ReturnType<typeof parseMetrics>;
+  let metrics3: ReturnType<typeof parseMetrics>;
+  let scriptOut = "";
   let logs = "";
 
   beforeAll(() => {
@@ -80,6 +83,8 @@ describe("gnmic with the Helios config against a real gNMI server", () => {
     const ts = BigInt(Date.now()) * 1_000_000n;
     fs.writeFileSync(path.join(dir, "fake1.pb.txt"), fakeConfig("lab-gnmi-1", notifications(ts)));
     fs.writeFileSync(path.join(dir, "fake2.pb.txt"), fakeConfig("lab-gnmi-2", notifications(ts)));
+    // the same device after it comes back: its counters moved on (Ethernet1 in-octets 5000)
+    fs.writeFileSync(path.join(dir, "fake1-back.pb.txt"), fakeConfig("lab-gnmi-1", notifications(ts, 5000)));
     const [p1, p2, prom, api] = [57400, 57401, 9804, 7890];
     // The mounted ConfigMap directory (the generator's parts) and the merged file gnmic reads,
     // produced by the same merge script the pod runs beside gnmic.
@@ -138,15 +143,35 @@ for i in $(seq 1 120); do
   if ${wantSecond}; then cp m.txt metrics2.txt; break; fi
   sleep 0.5
 done
+# Edge case: a device drops mid-stream. The first server goes away; gnmic must stay up and
+# subscribe again on its own (its retry timer) once the device is back, without a restart.
+kill $F1
+wait $F1 2>/dev/null
+sleep 2
+kill -0 $G 2>/dev/null && echo "GNMIC_ALIVE_AFTER_DROP"
+BACK=$(date +%s)
+${tool("gnmi_server")} --config fake1-back.pb.txt --text --port ${p1} --server_crt server.crt --server_key server.key --allow_no_client_auth --logtostderr > fake1-back.log 2>&1 &
+F1=$!
+for i in $(seq 1 120); do
+  curl -s http://127.0.0.1:${prom}/metrics > m.txt 2>/dev/null
+  if grep '^gnmic_interface_in_octets{' m.txt | grep 'device="lab-gnmi-1"' | grep 'interface="Ethernet1"' | grep -q ' 5000$'; then
+    cp m.txt metrics3.txt
+    echo "RESUBSCRIBED_AFTER_SECONDS=$(( $(date +%s) - BACK ))"
+    break
+  fi
+  sleep 0.5
+done
 kill $G $F1 $F2 2>/dev/null
 wait
 `;
-    const r = run("unshare", ["-rn", "sh", "-c", script], { timeoutMs: 180_000 });
+    const r = run("unshare", ["-rn", "sh", "-c", script], { timeoutMs: 300_000 });
+    scriptOut = r.stdout;
     logs = `${r.stdout}${r.stderr}\n--- gnmic.log ---\n${fs.existsSync(path.join(dir, "gnmic.log")) ? fs.readFileSync(path.join(dir, "gnmic.log"), "utf8").slice(-5000) : ""}`;
     const read = (f: string) => (fs.existsSync(path.join(dir, f)) ? parseMetrics(fs.readFileSync(path.join(dir, f), "utf8")) : []);
     metrics1 = read("metrics1.txt");
     metrics2 = read("metrics2.txt");
-  }, 240_000);
+    metrics3 = read("metrics3.txt");
+  }, 360_000);
 
   it("is the pinned gnmic", () => {
     const v = run("go", ["version", "-m", tool("gnmic")]);
@@ -193,5 +218,18 @@ wait
     expect(new Set(added.map((s) => s.name))).toEqual(new Set(CONTRACT));
     expect(metrics2.some((s) => s.labels.device === "lab-gnmi-1")).toBe(true);
     expect(Object.keys(YAML.parse(fs.readFileSync(path.join(dir, "merged", "targets.yaml"), "utf8"))).sort()).toEqual(["lab-gnmi-1", "lab-gnmi-2"]);
+  });
+
+  it("survives a device dropping mid-stream and subscribes again on its own when it is back", () => {
+    expect(scriptOut).toContain("GNMIC_ALIVE_AFTER_DROP");
+    if (!metrics3.length) throw new Error(`gnmic never streamed from the device again:\n${logs}`);
+    const seconds = Number(/RESUBSCRIBED_AFTER_SECONDS=(\d+)/.exec(scriptOut)![1]);
+    process.stderr.write(`[gnmic] re-subscribed ${seconds} s after the device came back (retry timer ${YAML.parse(fs.readFileSync(path.join(REPO_GNMIC_DIR, "gnmic.yaml"), "utf8")).retry})\n`);
+    const back = metrics3.filter((m) => m.labels.device === "lab-gnmi-1");
+    expect(back.find((m) => m.name === "gnmic_interface_in_octets" && m.labels.interface === "Ethernet1")?.value).toBe(5000);
+    // every contract metric of the device streams again, with its labels
+    expect(new Set(back.map((m) => m.name))).toEqual(new Set(CONTRACT));
+    // the other device was not disturbed
+    expect(metrics3.some((m) => m.labels.device === "lab-gnmi-2")).toBe(true);
   });
 });
