@@ -4,50 +4,18 @@
 // no AWS account is reachable — same S3 API, same IAM policy language). Only the endpoint
 // and the generated credentials are swapped for the loopback server's; everything else is
 // the plan's. A real TSDB block (promtool) is uploaded, listed and inspected by Thanos.
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import YAML from "yaml";
 import { SynthResult } from "../../scripts/lib/synthesize";
-import { MinioServer, createUserWithPolicy, revealSecrets, startMinio } from "../helpers/minio";
-import { freePort, waitForPort } from "../helpers/net";
+import { MinioServer, createUserWithPolicy, startMinio } from "../helpers/minio";
 import { baseConfig, ofType, synth, synthRepoStack } from "../helpers/stacks";
+import { helmValues, makeBlocks, onLoopback, plannedObjstore, startThanos, thanosTool } from "../helpers/thanos";
 import { pinnedVersion, run, tempDir, tool } from "../helpers/tools";
 
-function plannedObjstore(plan: SynthResult): { type: string; config: Record<string, unknown> } {
-  const secret = ofType(plan, "kubernetes:core/v1:Secret").find((s) => s.kubernetesName === "helios-thanos-objstore")!;
-  return YAML.parse(revealSecrets<Record<string, string>>(secret.inputs.stringData)["objstore.yml"]);
-}
-
-/** Real Prometheus TSDB blocks (one series, 60 samples over an hour), written by promtool. */
-function makeBlock(): string {
-  const dir = tempDir("tsdb");
-  const input = path.join(dir, "input.om");
-  const start = Math.floor(Date.now() / 1000) - 3 * 3600;
-  const lines = ["# TYPE helios_test_metric gauge"];
-  for (let i = 0; i < 60; i++) lines.push(`helios_test_metric{device="r1",site="s1"} ${i} ${start + i * 60}`);
-  lines.push("# EOF");
-  fs.writeFileSync(input, lines.join("\n") + "\n");
-  const blocks = path.join(dir, "blocks");
-  const r = run(tool("promtool"), ["tsdb", "create-blocks-from", "openmetrics", input, blocks]);
-  if (r.status !== 0) throw new Error(`promtool failed: ${r.stderr}`);
-  return blocks;
-}
-
-function thanosTool(args: string[]) {
-  return run(tool("thanos"), ["tools", "bucket", ...args], { timeoutMs: 120_000 });
-}
-
-/** Points the planned config at the loopback server, keeping every other setting. */
-function onLoopback(planned: ReturnType<typeof plannedObjstore>, server: MinioServer, accessKey: string, secretKey: string): string {
-  const file = path.join(tempDir("objstore"), "objstore.yml");
-  const config = { ...planned.config, endpoint: `127.0.0.1:${server.port}`, insecure: true, access_key: accessKey, secret_key: secretKey };
-  fs.writeFileSync(file, YAML.stringify({ ...planned, config }));
-  return file;
-}
-
 function uploadListInspect(objstoreFile: string, datacenter: string) {
-  const blocks = makeBlock();
+  // one series, 60 samples over an hour, three hours ago
+  const start = Math.floor(Date.now() / 1000) - 3 * 3600;
+  const blocks = makeBlocks(`helios_test_metric{device="r1",site="s1"}`, Array.from({ length: 60 }, (_, i) => [i, start + i * 60]));
   const up = thanosTool(["upload-blocks", `--objstore.config-file=${objstoreFile}`, `--path=${blocks}`, `--label=datacenter="${datacenter}"`, "--shipper.upload-compacted"]);
   expect({ status: up.status, err: up.status === 0 ? "" : up.stderr }).toEqual({ status: 0, err: "" });
   const ls = thanosTool(["ls", `--objstore.config-file=${objstoreFile}`, "--output=json"]);
@@ -151,35 +119,9 @@ describe("generated objstore config with a real Thanos", () => {
   });
 });
 
-function helmValues(plan: SynthResult, release: string): Record<string, any> {
-  return plan.helmReleases.find((h) => h.name === release)!.values;
-}
-
-/** Starts a Thanos component on loopback ports; true once its /-/ready answers 200 (then stops it). */
+/** Starts a Thanos component; true once its /-/ready answers 200 (then stops it). */
 async function runUntilReady(args: string[]): Promise<boolean> {
-  const http = await freePort();
-  const grpc = await freePort();
-  let log = "";
-  const child = spawn(tool("thanos"), [...args, `--http-address=127.0.0.1:${http}`, `--grpc-address=127.0.0.1:${grpc}`], { stdio: ["ignore", "pipe", "pipe"] });
-  child.stdout.on("data", (d) => (log += d));
-  child.stderr.on("data", (d) => (log += d));
-  let exited = false;
-  child.on("exit", () => (exited = true));
-  try {
-    await waitForPort(http, 60_000, () => !exited);
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
-      const ok = await fetch(`http://127.0.0.1:${http}/-/ready`).then((r) => r.status === 200, () => false);
-      if (ok) return true;
-      if (exited) break;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    throw new Error(`thanos ${args[0]} never became ready:\n${log.slice(-3000)}`);
-  } finally {
-    if (!exited) {
-      const gone = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      await gone;
-    }
-  }
+  const t = await startThanos(args);
+  await t.stop();
+  return true;
 }

@@ -8,7 +8,8 @@
 HELIOS_THANOS_VERSION="v0.42.4"
 
 install_thanos() {
-  local name="thanos-$HELIOS_THANOS_VERSION"
+  # "-slicelabels" in the stamp: builds without the tag (before it was added) are rebuilt.
+  local name="thanos-$HELIOS_THANOS_VERSION-slicelabels"
   if ! { stamped "$name" && [ -x "$BIN/thanos" ]; }; then
     command -v go >/dev/null || die "go not found; it is needed to build thanos"
     log "go mod download github.com/thanos-io/thanos@$HELIOS_THANOS_VERSION"
@@ -17,8 +18,11 @@ install_thanos() {
       | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
     [ -d "$dir" ] || die "thanos module directory not found after go mod download"
     log "building thanos from $dir (slow: large dependency tree)"
-    # The version ldflag makes `thanos --version` report the pinned release.
-    (cd "$dir" && GOFLAGS="-trimpath -buildvcs=false" nice -n 10 go build \
+    # The version ldflag makes `thanos --version` report the pinned release. The tags are the
+    # release's own (its .promu.yml): without `slicelabels` Prometheus' labels package compiles
+    # to its string layout, which Thanos' unsafe label casts do not expect, and the store
+    # gateway crashes (SIGSEGV in gogo/protobuf writeString) as soon as it serves a block.
+    (cd "$dir" && GOFLAGS="-trimpath -buildvcs=false" nice -n 10 go build -tags netgo,slicelabels \
       -ldflags "-X github.com/prometheus/common/version.Version=${HELIOS_THANOS_VERSION#v}" \
       -o "$BIN/thanos" ./cmd/thanos)
     stamp "$name"
