@@ -127,6 +127,19 @@ export const PLAIN_KEYS = {
   ),
   gnmiUsername: key(z.string().min(1).default("helios"), "Username gnmic logs in to devices with (password: secret helios:gnmiPassword)."),
   gnmiTlsSkipVerify: key(z.boolean().default(false), "Accept any gNMI device certificate (labs only); otherwise verify against helios:gnmiTlsCa or the system roots.", true),
+  chartMirror: key(
+    z
+      .string()
+      .min(1)
+      .refine((v) => !/^[a-z][a-z0-9+.-]*:\/\//.test(v) || /^(oci|https?):\/\//.test(v), "must be oci://…, http(s)://… or a local directory")
+      .optional(),
+    "Install every Helm chart from this mirror instead of its upstream repository: oci://registry/path, an http(s) Helm repository, or a local directory of <chart>-<version>.tgz archives (air-gapped datacenters).",
+  ),
+  awaitWorkloads: key(
+    z.boolean().default(true),
+    "Wait for workloads to become ready and run Helm hooks (default true). false only for clusters that store objects but run no pods (the API-server-only test clusters): objects are created without waiting and Helm hooks are skipped, so CRDs a chart installs from a hook must already exist.",
+    true,
+  ),
   snmpUsername: key(z.string().min(1).default("helios"), "SNMPv3 user of the helios_v3 snmp_exporter auth (passwords: secrets helios:snmpAuthPassword / helios:snmpPrivPassword)."),
 } as const;
 

@@ -6,6 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { loadHeliosConfig } from "./config";
+import { skipAwaitTransformation } from "./k8s/await";
 import { NAMESPACES, NAMESPACE_KEYS } from "./namespaces";
 import { HeliosPlatform } from "./platform";
 
@@ -17,9 +18,18 @@ export function heliosProgram(): Record<string, unknown> {
     kubeconfig: config.kubeconfig,
     context: config.kubeContext,
     enableServerSideApply: true,
+    // Every ConfigMap and Secret has a fixed name that other objects refer to. Updated in place, a
+    // changed one keeps its name; replaced (the default), the new copy is created before the old one
+    // is deleted, and server-side apply refuses the name the old one still holds.
+    enableConfigMapMutable: true,
+    enableSecretMutable: true,
   });
 
-  const platform = new HeliosPlatform("helios", { config }, { providers: { kubernetes: provider } });
+  const platform = new HeliosPlatform(
+    "helios",
+    { config },
+    { providers: { kubernetes: provider }, transformations: config.awaitWorkloads ? [] : [skipAwaitTransformation] },
+  );
 
   return {
     datacenter: config.datacenter,

@@ -3,6 +3,7 @@
  * Components import from here; the plan's summary lists what ends up deployed.
  * Each entry says where its version was checked upstream.
  */
+import * as path from "path";
 
 /** A pinned Helm chart. */
 export interface ChartPin {
@@ -17,9 +18,26 @@ export interface ImagePin {
   tag: string;
 }
 
-/** The chart source fields of a Helm Release for a pinned chart. */
-export function chartSource(pin: ChartPin): { chart: string; version: string; repositoryOpts: { repo: string } } {
-  return { chart: pin.chart, version: pin.version, repositoryOpts: { repo: pin.repository } };
+/** The chart source fields of a Helm Release. */
+export interface ChartSource {
+  chart: string;
+  version?: string;
+  repositoryOpts?: { repo: string };
+}
+
+/**
+ * Where a pinned chart is installed from: its upstream repository, or `mirror` (helios:chartMirror)
+ * when set. A mirror is an OCI registry path (`oci://registry/helm-charts`), an HTTP(S) Helm
+ * repository, or a local directory of `helm package` archives named `<chart>-<version>.tgz`
+ * (air-gapped datacenters; the tests use ../shared/charts). Every chart comes from the mirror: a
+ * chart missing there fails the release, naming the archive or URL, instead of reaching upstream.
+ */
+export function chartSource(pin: ChartPin, mirror?: string): ChartSource {
+  if (!mirror) return { chart: pin.chart, version: pin.version, repositoryOpts: { repo: pin.repository } };
+  if (mirror.startsWith("oci://")) return { chart: `${mirror.replace(/\/+$/, "")}/${pin.chart}`, version: pin.version };
+  if (/^https?:\/\//.test(mirror)) return { chart: pin.chart, version: pin.version, repositoryOpts: { repo: mirror } };
+  // A local archive: Helm reads the version from the archive itself.
+  return { chart: path.resolve(mirror, `${pin.chart}-${pin.version}.tgz`) };
 }
 
 export function imageRef(pin: ImagePin): string {
@@ -31,8 +49,6 @@ export const CHARTS = {
   kubePrometheusStack: { chart: "kube-prometheus-stack", version: "88.5.3", repository: "https://prometheus-community.github.io/helm-charts" },
   // storage: stevehipwell/helm-charts charts/thanos/Chart.yaml (appVersion 0.42.4, upstream quay.io images, not Bitnami).
   thanos: { chart: "thanos", version: "1.24.1", repository: "https://stevehipwell.github.io/helm-charts/" },
-  // storage: minio/minio helm/minio/Chart.yaml, the last chart before the repository was archived.
-  minio: { chart: "minio", version: "5.4.0", repository: "https://charts.min.io/" },
   // visualization: grafana-community/helm-charts tag grafana-11.6.1 (Grafana 12.4.3); the chart left
   // grafana/helm-charts for grafana-community in 2026 (grafana/helm-charts#4087).
   grafana: { chart: "grafana", version: "11.6.1", repository: "https://grafana-community.github.io/helm-charts" },

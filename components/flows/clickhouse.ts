@@ -19,6 +19,8 @@ import { CH_CLUSTER, CHI_NAME, CLICKHOUSE_SECRET, CLICKHOUSE_USERS, FLOWS_NS, FO
 export const FLOW_PROTO_FILE = path.resolve(__dirname, "..", "..", "proto", "flow.proto");
 
 export interface ClickHouseArgs {
+  /** helios:chartMirror: install the chart from this mirror instead of its upstream repository. */
+  readonly chartMirror?: string;
   tier: TierSpec;
   /** The namespace. */
   dependsOn: pulumi.Resource[];
@@ -68,7 +70,7 @@ export class ClickHouse extends pulumi.ComponentResource {
       "clickhouse-operator",
       {
         name: "clickhouse-operator",
-        ...chartSource(pin),
+        ...chartSource(pin, args.chartMirror),
         namespace: FLOWS_NS,
         values: { operator: { resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } } } },
       },

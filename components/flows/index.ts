@@ -38,9 +38,9 @@ export class FlowPipeline extends pulumi.ComponentResource {
     const ns = [args.namespace];
     const crdsReady = args.crdsReady ?? [];
 
-    const strimzi = new StrimziOperator("strimzi", { dependsOn: ns }, { parent: this });
+    const strimzi = new StrimziOperator("strimzi", { dependsOn: ns, chartMirror: config.chartMirror }, { parent: this });
     this.kafka = new KafkaCluster("kafka", { tier, dependsOn: [...ns, strimzi.release], crdsReady }, { parent: this });
-    this.clickhouse = new ClickHouse("clickhouse", { tier, dependsOn: ns, crdsReady, planMode: config.planMode }, { parent: this });
+    this.clickhouse = new ClickHouse("clickhouse", { tier, dependsOn: ns, chartMirror: config.chartMirror, crdsReady, planMode: config.planMode }, { parent: this });
     new Goflow2("goflow2", { tier, dependsOn: [...ns, this.kafka.topics.raw], crdsReady }, { parent: this });
     new FlowEnricher(
       "flow-enricher",

@@ -5,6 +5,8 @@ import { CHARTS, chartSource } from "../versions";
 import { FLOWS_NS } from "./names";
 
 export interface StrimziOperatorArgs {
+  /** helios:chartMirror: install the chart from this mirror instead of its upstream repository. */
+  readonly chartMirror?: string;
   /** Resources to create the release after (the namespace). */
   dependsOn: pulumi.Resource[];
 }
@@ -19,7 +21,7 @@ export class StrimziOperator extends pulumi.ComponentResource {
       "strimzi",
       {
         name: "strimzi",
-        ...chartSource(pin),
+        ...chartSource(pin, args.chartMirror),
         namespace: FLOWS_NS,
         values: {
           watchNamespaces: [],

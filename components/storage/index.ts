@@ -158,7 +158,7 @@ export class MetricsStorage extends pulumi.ComponentResource {
     const cluster = config.kubeContext ?? config.datacenter;
     this.prometheus = new PrometheusStack(
       "prometheus",
-      { tier, datacenter: config.datacenter, cluster, objstoreSecret: objstore.secretName, objstore: objstore.secret, namespace },
+      { tier, datacenter: config.datacenter, cluster, objstoreSecret: objstore.secretName, objstore: objstore.secret, namespace, chartMirror: config.chartMirror },
       child,
     );
     this.thanos = new ThanosStack(
@@ -169,6 +169,7 @@ export class MetricsStorage extends pulumi.ComponentResource {
         cluster,
         objstoreSecret: objstore.secretName,
         runsCompactor,
+        chartMirror: config.chartMirror,
         retention: config.thanosRetention,
         // Only the primary runs the global query over every DC.
         peers: peers.apply((found: PeerFederation[]) => (config.role === "primary" ? peerQueryEndpoints(found) : [])),

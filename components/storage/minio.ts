@@ -1,6 +1,6 @@
 /**
- * MinIO in this DC's cluster (single-dc-minio, multi-dc-minio, hybrid): the pinned minio
- * chart, erasure-coded where the tier has ≥ 4 drives, and — through @pulumi/minio — the
+ * MinIO in this DC's cluster (single-dc-minio, multi-dc-minio, hybrid): our own StatefulSet
+ * (minio-server.ts; the minio chart's repository is archived), erasure-coded where the tier has ≥ 4 drives, and — through @pulumi/minio — the
  * versioned metrics bucket, a least-privilege user for Thanos, and (multi-dc-minio) a
  * least-privilege user peers replicate into. Root credentials come from the secret
  * helios:minioRootPassword and only ever sit in a Kubernetes Secret.
@@ -12,9 +12,9 @@ import * as random from "@pulumi/random";
 import { commonLabels } from "../labels";
 import { NAMESPACES } from "../namespaces";
 import { TierSpec } from "../tiers";
-import { CHARTS, IMAGES, chartSource } from "../versions";
 import { replicationTargetPolicy, thanosBucketPolicy } from "./policies";
-import { MINIO_PORT, MINIO_SERVICE, splitEndpoint } from "./topology";
+import { MinioServer } from "./minio-server";
+import { splitEndpoint } from "./topology";
 
 export const MINIO_ROOT_USER = "helios-root";
 export const THANOS_MINIO_USER = "helios-thanos";
@@ -47,7 +47,9 @@ export const NONCURRENT_EXPIRY_DAYS = 7;
 export const ERASURE_MIN_DRIVES = 4;
 
 export class MinioStore extends pulumi.ComponentResource {
-  public readonly release: k8s.helm.v3.Release;
+  public readonly server: MinioServer;
+  /** What bucket, users and policies wait for: the server's StatefulSet. */
+  public readonly release: pulumi.Resource;
   public readonly bucket: minio.S3Bucket;
   public readonly thanosAccessKey = THANOS_MINIO_USER;
   public readonly thanosSecretKey: pulumi.Output<string>;
@@ -71,34 +73,8 @@ export class MinioStore extends pulumi.ComponentResource {
       { parent: this, dependsOn: [args.namespace] },
     );
 
-    this.release = new k8s.helm.v3.Release(
-      name,
-      {
-        name: "minio",
-        ...chartSource(CHARTS.minio),
-        namespace: ns,
-        values: {
-          fullnameOverride: MINIO_SERVICE,
-          image: { repository: IMAGES.minio.repository, tag: IMAGES.minio.tag },
-          mcImage: { repository: IMAGES.mc.repository, tag: IMAGES.mc.tag },
-          // Erasure coding needs ≥ 4 drives; below that MinIO can only run standalone.
-          mode: drives >= ERASURE_MIN_DRIVES ? "distributed" : "standalone",
-          replicas: sizing.servers,
-          drivesPerNode: sizing.drivesPerServer,
-          existingSecret: ROOT_SECRET,
-          persistence: { enabled: true, size: sizing.driveSize },
-          resources: sizing.resources,
-          service: { type: "ClusterIP", port: String(MINIO_PORT) },
-          // Buckets, users and policies are Pulumi resources below, not chart post-install jobs;
-          // the chart's default "console" user with a fixed password must not exist.
-          users: [],
-          buckets: [],
-          policies: [],
-          podDisruptionBudget: { enabled: sizing.servers > 1, maxUnavailable: 1 },
-        },
-      },
-      { parent: this, dependsOn: [rootSecret] },
-    );
+    this.server = new MinioServer(`${name}-server`, { sizing: args.tier.minio, rootSecretName: ROOT_SECRET, dependsOn: [rootSecret] }, { parent: this });
+    this.release = this.server.statefulSet;
 
     const { hostPort, insecure } = splitEndpoint(args.adminEndpoint);
     const provider = new minio.Provider(

@@ -84,6 +84,8 @@ export function prometheusValues(a: PrometheusValuesArgs): Record<string, unknow
 }
 
 export interface PrometheusStackArgs extends PrometheusValuesArgs {
+  /** helios:chartMirror: install the chart from this mirror instead of its upstream repository. */
+  readonly chartMirror?: string;
   /** The objstore Secret: the sidecars mount it at start. */
   objstore: pulumi.Resource;
   namespace: pulumi.Resource;
@@ -98,7 +100,7 @@ export class PrometheusStack extends pulumi.ComponentResource {
       name,
       {
         name: "kube-prometheus-stack",
-        ...chartSource(CHARTS.kubePrometheusStack),
+        ...chartSource(CHARTS.kubePrometheusStack, args.chartMirror),
         namespace: NAMESPACES.storage.name,
         // The release installs the monitoring.coreos.com CRDs other layers' CRs depend on.
         skipCrds: false,

@@ -138,6 +138,8 @@ export function thanosValues(a: ThanosValuesArgs): Record<string, unknown> {
 }
 
 export interface ThanosStackArgs extends Omit<ThanosValuesArgs, "peers" | "runsCompactor"> {
+  /** helios:chartMirror: install the chart from this mirror instead of its upstream repository. */
+  readonly chartMirror?: string;
   peers: pulumi.Input<PeerEndpoint[]>;
   /** Known only once the peers' outputs are read (federation.ts compactorGuard). */
   runsCompactor: pulumi.Input<boolean>;
@@ -157,7 +159,7 @@ export class ThanosStack extends pulumi.ComponentResource {
       name,
       {
         name: "thanos",
-        ...chartSource(CHARTS.thanos),
+        ...chartSource(CHARTS.thanos, args.chartMirror),
         namespace: NAMESPACES.storage.name,
         values: pulumi.all([peers, runsCompactor]).apply(([p, compactor]) => thanosValues({ ...rest, peers: p, runsCompactor: compactor })),
       },

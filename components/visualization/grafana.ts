@@ -99,6 +99,8 @@ export function checkGrafanaInputs(args: Pick<GrafanaArgs, "adminPassword" | "oi
 }
 
 export interface GrafanaArgs {
+  /** helios:chartMirror: install the chart from this mirror instead of its upstream repository. */
+  readonly chartMirror?: string;
   datacenter: string;
   tier: TierSpec;
   oidc?: OidcSettings;
@@ -178,7 +180,7 @@ export class Grafana extends pulumi.ComponentResource {
       "grafana",
       {
         name: "grafana",
-        ...chartSource(chart),
+        ...chartSource(chart, args.chartMirror),
         namespace: ns,
         values: {
           replicas,

@@ -55,6 +55,7 @@ export class Visualization extends pulumi.ComponentResource {
       {
         datacenter: config.datacenter,
         tier: args.tier,
+        chartMirror: config.chartMirror,
         oidc: config.oidc,
         oidcClientSecret: config.secrets.oidcClientSecret,
         adminPassword: config.secrets.grafanaAdminPassword,

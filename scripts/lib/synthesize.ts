@@ -211,6 +211,28 @@ export function collectImages(value: unknown): string[] {
   return found;
 }
 
+/** The key by which the Pulumi SDK marks a serialized secret value (`{<sig>: <secret sig>, value}`). */
+const SECRET_SIGNATURE_KEY = "4dabf18193072939515e22adb298388d";
+
+/**
+ * An input as the Kubernetes API receives it. Pulumi's mocks hand secret inputs over in their wire
+ * wrapper, which no API server accepts; a manifest carries the value instead. Only the plan's own
+ * markers (PLAN-PLACEHOLDER, GENERATED-AT-DEPLOY) are ever secret values here, and a real secret that
+ * reached the plan is written as a marker, never in clear.
+ */
+export function manifestValue(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(manifestValue);
+  if (value && typeof value === "object") {
+    const o = value as Record<string, unknown>;
+    if (SECRET_SIGNATURE_KEY in o) {
+      const inner = o.value;
+      return typeof inner === "string" && !/PLAN-PLACEHOLDER\(|GENERATED-AT-DEPLOY\(/.test(inner) ? "REDACTED-SECRET" : manifestValue(inner);
+    }
+    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, manifestValue(v)]));
+  }
+  return value;
+}
+
 function writePlan(dir: string, result: SynthResult): void {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(path.join(dir, "manifests"), { recursive: true });
@@ -237,7 +259,7 @@ function writePlan(dir: string, result: SynthResult): void {
     if (!r.custom || !r.type.startsWith("kubernetes:") || r.type.startsWith("kubernetes:helm.sh") || r.type === "pulumi:providers:kubernetes") continue;
     const kind = r.inputs.kind ?? r.type.split(":").pop();
     const file = [r.namespace ?? "_cluster", kind, r.kubernetesName ?? r.name].join("__").replace(/[^A-Za-z0-9_.-]/g, "_");
-    fs.writeFileSync(path.join(dir, "manifests", `${file}.yaml`), YAML.stringify(r.inputs));
+    fs.writeFileSync(path.join(dir, "manifests", `${file}.yaml`), YAML.stringify(manifestValue(r.inputs)));
   }
   for (const h of result.helmReleases) {
     fs.writeFileSync(path.join(dir, "helm", `${h.name}.values.yaml`), YAML.stringify(h.values));

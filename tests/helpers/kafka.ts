@@ -6,6 +6,7 @@ import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { freePort, waitForPort } from "./net";
+import { PodNetns, PodNetwork, waitForPortInPod } from "./pod-network";
 import { pinnedVersion, run, tempDir, TOOLS_DIR, venvPython } from "./tools";
 
 export interface KafkaBroker {
@@ -27,9 +28,22 @@ export function kafkaClasspath(): string {
   return `${libs}/*`;
 }
 
-export async function startKafka(opts: { partitions?: number; heap?: string } = {}): Promise<KafkaBroker> {
+export interface StartKafkaOptions {
+  partitions?: number;
+  heap?: string;
+  /**
+   * Run inside a pod network namespace (tests/helpers/pod-network.ts) as the broker a stored Kafka
+   * custom resource describes: listening on all of the pod's addresses on `port`, advertised as
+   * `advertisedHost` (the bootstrap Service name clients are configured with).
+   */
+  pod?: { netns: PodNetns; port: number; advertisedHost: string };
+}
+
+export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBroker> {
   const classpath = kafkaClasspath();
-  const [port, controllerPort] = [await freePort(), await freePort()];
+  const [port, controllerPort] = opts.pod ? [opts.pod.port, opts.pod.port + 1] : [await freePort(), await freePort()];
+  const listenHost = opts.pod ? "0.0.0.0" : "127.0.0.1";
+  const advertisedHost = opts.pod?.advertisedHost ?? "127.0.0.1";
   const dir = tempDir("kafka");
   const dataDir = path.join(dir, "data");
   const props = path.join(dir, "server.properties");
@@ -39,8 +53,8 @@ export async function startKafka(opts: { partitions?: number; heap?: string } = 
       "process.roles=broker,controller",
       "node.id=1",
       `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-      `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-      `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+      `listeners=PLAINTEXT://${listenHost}:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+      `advertised.listeners=PLAINTEXT://${advertisedHost}:${port}`,
       "controller.listener.names=CONTROLLER",
       "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
       "inter.broker.listener.name=PLAINTEXT",
@@ -69,12 +83,13 @@ export async function startKafka(opts: { partitions?: number; heap?: string } = 
   let proc: ChildProcess | undefined;
   const launch = async () => {
     const out = fs.openSync(logFile, "a");
-    proc = spawn("java", [`-Xmx${opts.heap ?? "768m"}`, `-Dlog4j2.configurationFile=${log4j}`, "-cp", classpath, "kafka.Kafka", props], {
-      stdio: ["ignore", out, out],
-    });
+    const java = ["java", `-Xmx${opts.heap ?? "768m"}`, `-Dlog4j2.configurationFile=${log4j}`, "-cp", classpath, "kafka.Kafka", props];
+    const argv = opts.pod ? [...PodNetwork.exec(opts.pod.netns), ...java] : java;
+    proc = spawn(argv[0], argv.slice(1), { stdio: ["ignore", out, out] });
     const p = proc;
     try {
-      await waitForPort(port, 90_000, () => p.exitCode === null);
+      if (opts.pod) await waitForPortInPod(opts.pod.netns, "127.0.0.1", port, 90_000, () => p.exitCode === null);
+      else await waitForPort(port, 90_000, () => p.exitCode === null);
     } catch (e) {
       throw new Error(`${(e as Error).message}\n${fs.readFileSync(logFile, "utf8").slice(-4000)}`);
     }
@@ -90,7 +105,7 @@ export async function startKafka(opts: { partitions?: number; heap?: string } = 
   };
   await launch();
   return {
-    bootstrap: `127.0.0.1:${port}`,
+    bootstrap: `${advertisedHost}:${port}`,
     port,
     dataDir,
     stop,

@@ -73,6 +73,8 @@ describe("stack config", () => {
     gnmiUsername: ["", "helios:gnmiUsername"],
     gnmiTlsSkipVerify: ["yes", "helios:gnmiTlsSkipVerify"],
     snmpUsername: ["", "helios:snmpUsername"],
+    chartMirror: ["s3://charts", "must be oci://"],
+    awaitWorkloads: ["no", "helios:awaitWorkloads"],
   };
   it.each(Object.entries(badValues))("rejects a bad helios:%s", (key, [value, fragment]) => {
     const msg = errorOf(baseConfig({ [`helios:${key}`]: value }));

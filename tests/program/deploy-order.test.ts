@@ -23,7 +23,8 @@ describe("deploy order", () => {
     expect(plan.secondPass).toEqual([]);
   });
 
-  it("refuses a peer that is not being deployed", () => {
-    expect(() => planDeployOrder([{ stack: "dc-a", role: "primary", peers: ["dc-z"] }])).toThrow(/peers with dc-z, which is not among the stacks/);
+  it("deploys one stack of a pair alone: its peer outside the run is neither ordered nor passed twice", () => {
+    const plan = planDeployOrder([{ stack: "dc-b", role: "secondary", peers: ["dc-a"] }]);
+    expect(plan).toEqual({ order: ["dc-b"], secondPass: [] });
   });
 });

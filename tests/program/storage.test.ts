@@ -25,20 +25,25 @@ describe("storage per topology and tier", () => {
   it.each(cases)("%s / %s", async (tier, topology) => {
     const r = await synth(topologyConfig(topology, { "helios:tier": tier }));
     const spec = TIERS[tier];
-    const minioRelease = release(r, "minio");
+    const minioServer = ofType(r, "kubernetes:apps/v1:StatefulSet").find((x) => x.kubernetesName === "helios-minio");
     const awsBuckets = ofType(r, "aws:s3/bucket:Bucket");
     const minioResources = r.resources.filter((x) => x.type.startsWith("minio:"));
 
     if (topology === "cloud-s3") {
-      expect(minioRelease).toBeUndefined();
+      expect(minioServer).toBeUndefined();
       expect(minioResources).toEqual([]);
       expect(awsBuckets.map((b) => b.inputs.bucket)).toEqual(["helios-metrics-dc-t"]);
     } else {
-      expect(minioRelease?.chart).toBe(CHARTS.minio.chart);
-      expect(minioRelease?.values.replicas).toBe(spec.minio.servers);
-      expect(minioRelease?.values.drivesPerNode).toBe(spec.minio.drivesPerServer);
-      // Every tier has ≥ 4 drives: erasure-coded.
-      expect(minioRelease?.values.mode).toBe("distributed");
+      const server = minioServer!.inputs.spec;
+      expect(server.replicas).toBe(spec.minio.servers);
+      expect(server.volumeClaimTemplates).toHaveLength(spec.minio.drivesPerServer);
+      // Every tier has ≥ 4 drives: erasure-coded, on one server or as one pool of all servers.
+      const volumes = server.template.spec.containers[0].args[1];
+      expect(volumes).toBe(
+        spec.minio.servers === 1
+          ? `/export{0...${spec.minio.drivesPerServer - 1}}`
+          : `http://helios-minio-{0...${spec.minio.servers - 1}}.helios-minio-hl.helios-storage.svc.cluster.local/export{0...${spec.minio.drivesPerServer - 1}}`,
+      );
       expect(ofType(r, "minio:index/s3Bucket:S3Bucket").map((b) => b.inputs.bucket)).toEqual(["helios-metrics"]);
       expect(ofType(r, "minio:index/s3BucketVersioning:S3BucketVersioning")[0].inputs.versioningConfiguration).toEqual({ status: "Enabled" });
       expect(ofType(r, "minio:index/iamUser:IamUser").map((u) => u.inputs.name)).toContain("helios-thanos");
@@ -84,11 +89,11 @@ describe("storage per topology and tier", () => {
     expect(ofType(r, "kubernetes:helm.sh/v3:Release").find((x) => x.name === "thanos")!.dependsOn).toContain("kubernetes:helm.sh/v3:Release::prometheus");
     expect(kps(r).prometheus.prometheusSpec.thanos.objectStorageConfig.existingSecret).toEqual({ name: "helios-thanos-objstore", key: "objstore.yml" });
     expect(thanos(r).objstoreConfig).toEqual({ create: false, name: "helios-thanos-objstore", key: "objstore.yml" });
-    // MinIO resources are created through their own provider, after the MinIO release.
+    // MinIO resources are created through their own provider, after the MinIO server.
     for (const m of r.resources.filter((x) => x.type.startsWith("minio:index/"))) {
       expect(m.provider).toBe("pulumi:providers:minio::minio-admin");
     }
-    expect(ofType(r, "minio:index/s3Bucket:S3Bucket")[0].dependsOn).toContain("kubernetes:helm.sh/v3:Release::minio");
+    expect(ofType(r, "minio:index/s3Bucket:S3Bucket")[0].dependsOn).toContain("kubernetes:apps/v1:StatefulSet::minio-server");
   });
 
   it("Prometheus: Alertmanager/Grafana elsewhere, selects monitors and rules from every namespace, labels for Thanos", async () => {
