@@ -4,6 +4,7 @@
  * pulumi.Config themselves. A bad value throws before any resource is registered, naming
  * the key, the bad value and what is allowed. Unknown `helios:*` keys are errors too.
  */
+import * as net from "net";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { isOfflinePlan } from "./diagnostics";
@@ -230,7 +231,12 @@ export function parseHeliosConfig(input: RawConfigInput): HeliosConfig {
       try {
         value = JSON.parse(raw);
       } catch {
-        problems.push(`${fullKey}: value ${JSON.stringify(raw)} is not a structured value; set it as a YAML list/map in Pulumi.${input.stack}.yaml`);
+        const isBoolean = decl.schema.safeParse(true).success && decl.schema.safeParse(false).success;
+        problems.push(
+          isBoolean
+            ? `${fullKey}: invalid value ${JSON.stringify(raw)}; must be true or false`
+            : `${fullKey}: value ${JSON.stringify(raw)} is not a structured value; set it as a YAML list/map in Pulumi.${input.stack}.yaml`,
+        );
         continue;
       }
     }
@@ -271,6 +277,8 @@ export function parseHeliosConfig(input: RawConfigInput): HeliosConfig {
   if (parsed.datacenter !== undefined && Array.isArray(parsed.peers)) {
     if ((parsed.peers as string[]).includes(input.stack)) {
       problems.push(`helios:peers: lists this stack itself (${input.stack}); peers are the other datacenters`);
+    } else if ((parsed.peers as string[]).includes(parsed.datacenter as string)) {
+      problems.push(`helios:peers: lists ${parsed.datacenter}, this stack's own datacenter (helios:datacenter); peers are the other datacenters' stacks`);
     }
     const dupes = (parsed.peers as string[]).filter((p, i, all) => all.indexOf(p) !== i);
     if (dupes.length) problems.push(`helios:peers: lists ${dupes.join(", ")} more than once`);
@@ -349,13 +357,13 @@ function levenshtein(a: string, b: string): number {
   return row[b.length];
 }
 
+/** An IPv4 or IPv6 network in CIDR form, parsed by Node's own address parser (not a pattern). */
 function isCidr(value: string): boolean {
-  const [addr, bits, ...rest] = value.split("/");
-  if (rest.length || bits === undefined || !/^[0-9]{1,3}$/.test(bits)) return false;
-  const n = Number(bits);
-  if (/^[0-9.]+$/.test(addr)) {
-    const parts = addr.split(".");
-    return parts.length === 4 && parts.every((p) => /^[0-9]{1,3}$/.test(p) && Number(p) <= 255) && n <= 32;
-  }
-  return /^[0-9a-fA-F:]+$/.test(addr) && addr.includes(":") && n <= 128;
+  const slash = value.indexOf("/");
+  if (slash < 0) return false;
+  const [addr, bits] = [value.slice(0, slash), value.slice(slash + 1)];
+  // A zone (fe80::1%eth0) is valid for a socket, not in a NetworkPolicy ipBlock.
+  if (!/^[0-9]{1,3}$/.test(bits) || addr.includes("%")) return false;
+  const family = net.isIP(addr);
+  return family !== 0 && Number(bits) <= (family === 4 ? 32 : 128);
 }

@@ -67,6 +67,17 @@ export function checkCompactorClash(stack: string, plan: StoragePlan, peers: Pee
   }
 }
 
+/** A peer stack that exports this stack's own datacenter: it would federate its own endpoints. */
+function checkNotSelf(config: HeliosConfig, peers: PeerFederation[]): void {
+  const self = peers.find((p) => p.federation.datacenter === config.datacenter);
+  if (self) {
+    throw new ConfigError(
+      `invalid Helios stack config for stack "${config.stack}":\n  - helios:peers: peer stack ${self.stack} exports datacenter ${config.datacenter}, ` +
+        `this stack's own (helios:datacenter): it would federate its own endpoints; list only other datacenters' stacks`,
+    );
+  }
+}
+
 /**
  * Whether this DC's compactor may run, given the deployed peers. A clash is a config error:
  * under `pulumi up` it is thrown and fails the update. The offline plan's mock engine
@@ -76,6 +87,7 @@ export function checkCompactorClash(stack: string, plan: StoragePlan, peers: Pee
  */
 export function compactorGuard(config: HeliosConfig, plan: StoragePlan, peers: PeerFederation[]): boolean {
   try {
+    checkNotSelf(config, peers);
     checkCompactorClash(config.stack, plan, peers);
     return plan.runsCompactor;
   } catch (e) {

@@ -16,9 +16,10 @@ export function readStackConfigFile(file: string): FlatConfig {
   if (!fs.existsSync(file)) {
     throw new Error(`stack file ${file} not found`);
   }
+  const text = fs.readFileSync(file, "utf8");
   let doc: unknown;
   try {
-    doc = YAML.parse(fs.readFileSync(file, "utf8"));
+    doc = YAML.parse(text);
   } catch (e) {
     throw new Error(`${file}: not valid YAML: ${(e as Error).message}`);
   }
@@ -26,7 +27,28 @@ export function readStackConfigFile(file: string): FlatConfig {
   if (typeof config !== "object" || Array.isArray(config)) {
     throw new Error(`${file}: "config" must be a map of keys to values`);
   }
+  checkScalarsKeepTheirText(text, path.basename(file));
   return flattenConfig(config as Record<string, unknown>, path.basename(file));
+}
+
+/**
+ * An unquoted scalar that YAML reads as a number and writes back differently (`0.10` → 0.1,
+ * `1e3` → 1000, `010` → 8) would reach the program changed, under Pulumi as under the plan: refuse
+ * it and ask for quotes, naming the key.
+ */
+function checkScalarsKeepTheirText(text: string, source: string): void {
+  const doc = YAML.parseDocument(text);
+  const config = doc.get("config", true);
+  if (!YAML.isMap(config)) return;
+  for (const pair of config.items) {
+    const value = pair.value;
+    if (!YAML.isScalar(value) || typeof value.value !== "number" || !value.range) continue;
+    const written = text.slice(value.range[0], value.range[1]).trim();
+    if (written !== String(value.value)) {
+      const key = YAML.isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+      throw new Error(`${source}: ${key}: ${written} is read by YAML (and Pulumi) as the number ${value.value}; quote it to keep it as written: "${written}"`);
+    }
+  }
 }
 
 export function flattenConfig(config: Record<string, unknown>, source = "config"): FlatConfig {

@@ -82,6 +82,7 @@ async function synthesizeNow(options: SynthOptions): Promise<SynthResult> {
     ? flattenConfig(options.config, `config of ${options.stack}`)
     : readStackConfigFile(path.join(projectRoot, `Pulumi.${options.stack}.yaml`));
 
+  if (!options.config) checkPeersExist(projectRoot, options.stack, flat);
   const recorded: PlannedResource[] = [];
   const byUrnKey = new Map<pulumi.Resource, string>();
   const pendingDeps = new Map<string, { parent?: string; dependsOn: string[] }>();
@@ -182,6 +183,26 @@ function providerKey(providerRef: string): string {
   const parts = providerRef.split("::");
   const type = parts[parts.length - 3].split("$").pop();
   return `${type}::${parts[parts.length - 2]}`;
+}
+
+/**
+ * A peer must be a stack of this project: a typo in helios:peers would otherwise read as a peer
+ * "not deployed yet" and be federated silently never.
+ */
+function checkPeersExist(projectRoot: string, stack: string, flat: FlatConfig): void {
+  const raw = flat.values["helios:peers"];
+  let peers: unknown;
+  try {
+    peers = raw ? JSON.parse(raw) : [];
+  } catch {
+    return; // the config validation reports it
+  }
+  if (!Array.isArray(peers)) return;
+  for (const peer of peers) {
+    if (typeof peer === "string" && !fs.existsSync(path.join(projectRoot, `Pulumi.${peer}.yaml`))) {
+      throw new Error(`Pulumi.${stack}.yaml: helios:peers: ${peer} is not a stack of this project (no Pulumi.${peer}.yaml): a typo, or a stack not set up yet`);
+    }
+  }
 }
 
 function readPeerOutputs(outRoot: string, reference: string): Record<string, unknown> {

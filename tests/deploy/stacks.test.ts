@@ -17,7 +17,8 @@ import { CHART_MIRROR, installChartCrds, KubeCluster, startCluster } from "../he
 import { startKafka, KafkaBroker } from "../helpers/kafka";
 import { PodNetwork } from "../helpers/pod-network";
 import { notRunnableReason, runPod, RunningPod, storedWorkloads, StoredWorkload } from "../helpers/pod-runner";
-import { run, tool, pinnedVersion } from "../helpers/tools";
+import { REPO_ROOT, run, tempDir, tool } from "../helpers/tools";
+import { writeMmdb } from "../../services/flow-enricher/test/helpers/mmdb";
 import { thanosBucketPolicy } from "../../components/storage/policies";
 
 jest.setTimeout(1_200_000);
@@ -135,52 +136,94 @@ describe("pulumi up of every stack into real Kubernetes API servers", () => {
 });
 
 describe("every workload started as the API server stored it", () => {
-  const network = () => new PodNetwork(`${process.pid % 10000}`);
   let net: PodNetwork;
-  const running: RunningPod[] = [];
   let kafka: KafkaBroker | undefined;
 
-  afterAll(async () => {
-    for (const p of running.reverse()) await p.stop();
-    await kafka?.stop();
-    net?.destroy();
-  });
-
-  it("dc-a: every runnable workload passes its readiness probe", async () => {
-    const cluster = clusters["dc-a"];
-    net = network();
-    const workloads = storedWorkloads(cluster);
-    const runnable = workloads.filter((w) => !notRunnableReason(w));
-    const skipped = workloads.filter((w) => notRunnableReason(w)).map((w) => `${w.kind}/${w.metadata.name}: ${notRunnableReason(w)}`);
-    console.log(`not runnable here (${skipped.length}):\n  ${skipped.join("\n  ")}`);
-    // Nothing escapes: an unknown image fails instead of being skipped.
-    expect(skipped.filter((s) => s.includes("in neither"))).toEqual([]);
-
+  beforeAll(async () => {
+    net = new PodNetwork(`${process.pid % 100000}`);
     // The Strimzi-managed Kafka: a real broker stands in for the pods the operator would create,
-    // reachable under the bootstrap Service name the stored Kafka resource implies.
-    const kafkaCr = JSON.parse(cluster.kubectl(["get", "kafkas.kafka.strimzi.io", "-n", "helios-flows", "-o", "json"]).stdout).items[0];
+    // reachable under the bootstrap Service name the stored Kafka resource implies (same in both DCs).
+    const kafkaCr = JSON.parse(clusters["dc-a"].kubectl(["get", "kafkas.kafka.strimzi.io", "-n", "helios-flows", "-o", "json"]).stdout).items[0];
     const bootstrapName = `${kafkaCr.metadata.name}-kafka-bootstrap`;
     const kafkaPod = net.addPod();
     net.publish(PodNetwork.serviceNames(bootstrapName, "helios-flows"), kafkaPod.address);
     kafka = await startKafka({ pod: { netns: kafkaPod, port: 9092, advertisedHost: `${bootstrapName}.helios-flows.svc` }, partitions: 6 });
+  });
 
+  afterAll(async () => {
+    await kafka?.stop();
+    net?.destroy();
+  });
+
+  it.each(STACKS.map((s) => [s]))("%s: every runnable workload passes its readiness probe", async (stack) => {
+    const cluster = clusters[stack];
+    const workloads = storedWorkloads(cluster);
+    const skipped = workloads.filter((w) => notRunnableReason(w)).map((w) => `${w.kind}/${w.metadata.name}: ${notRunnableReason(w)}`);
+    console.log(`${stack}: not runnable here (${skipped.length}):\n  ${skipped.join("\n  ")}`);
+    // Nothing escapes: an image in neither table fails instead of being skipped.
+    expect(skipped.filter((x) => x.includes("in neither"))).toEqual([]);
+
+    const running: RunningPod[] = [];
     const failures: string[] = [];
-    const order = (w: StoredWorkload) => (w.metadata.name.includes("minio") ? 0 : 1);
-    for (const w of [...runnable].sort((a, b) => order(a) - order(b))) {
-      if (w.kind === "Job") continue; // Jobs run to completion: below.
-      try {
-        const pod = await runPod(cluster, net, w, { probeGraceSeconds: 20 });
-        running.push(pod);
-        publishServices(cluster, net, w, pod);
-        console.log(`ready: ${pod.workload} in ${pod.readySeconds.toFixed(1)} s`);
-      } catch (e) {
-        failures.push((e as Error).message);
+    // MinIO first: Thanos needs its bucket.
+    const order = (w: StoredWorkload) => (w.metadata.name === "helios-minio" ? 0 : 1);
+    const runnable = workloads.filter((w) => !notRunnableReason(w) && w.kind !== "Job").sort((a, b) => order(a) - order(b));
+    try {
+      for (const w of runnable) {
+        try {
+          const pod = await runPod(cluster, net, w, { probeGraceSeconds: 20, standIns: standInsFor(w) });
+          running.push(pod);
+          publishServices(cluster, net, w, pod);
+          if (w.metadata.name === "helios-minio") prepareMinio(cluster, pod);
+          console.log(`${stack}: ready: ${pod.workload} in ${pod.readySeconds.toFixed(1)} s`);
+        } catch (e) {
+          failures.push((e as Error).message);
+        }
       }
+    } finally {
+      for (const p of running.reverse()) await p.stop();
     }
     expect(failures).toEqual([]);
-    expect(running.map((p) => p.workload)).toEqual(expect.arrayContaining(["helios-flows/Deployment/goflow2"]));
+    const started = running.map((p) => p.workload);
+    for (const expected of ["helios-flows/Deployment/goflow2", "helios-collection/Deployment/snmp-exporter", "helios-collection/Deployment/blackbox-exporter", "helios-collection/StatefulSet/gnmic", "helios-storage/StatefulSet/helios-minio"]) {
+      expect(started).toContain(expected);
+    }
   });
 });
+
+/** Files the stood-in geoipupdate container would have downloaded: MaxMind-format test databases. */
+function standInsFor(w: StoredWorkload): Record<string, Record<string, Buffer>> | undefined {
+  const geoip = w.spec.template.spec.initContainers?.find((c) => c.image.includes("geoipupdate"));
+  if (!geoip) return undefined;
+  // The file names the enricher is configured with (GEOIP_*_PATH), as geoipupdate names them.
+  const files = writeMmdb(tempDir("geoip"));
+  return { geoip: { "GeoLite2-City.mmdb": fs.readFileSync(files.city), "GeoLite2-ASN.mmdb": fs.readFileSync(files.asn) } };
+}
+
+/**
+ * What the (faked) minio provider stands for: the bucket and Thanos' user and policy, made with mc
+ * against the MinIO just started, with the credentials the API server stored.
+ */
+function prepareMinio(cluster: KubeCluster, pod: RunningPod): void {
+  const secret = (name: string) => JSON.parse(cluster.kubectl(["get", "secret", name, "-n", "helios-storage", "-o", "json"]).stdout).data as Record<string, string>;
+  const decode = (b64: string) => Buffer.from(b64, "base64").toString("utf8");
+  const root = secret("helios-minio-root");
+  const objstore = decode(secret("helios-thanos-objstore")["objstore.yml"]);
+  const field = (k: string) => new RegExp(`${k}:\\s*"?([^"\\n]+)"?`).exec(objstore)?.[1] ?? "";
+  const bucket = field("bucket");
+  const mcDir = tempDir("mc");
+  const mc = (args: string[]) => {
+    const r = run("ip", ["netns", "exec", pod.pod.netns, tool("mc"), "--config-dir", mcDir, ...args], { timeoutMs: 60_000 });
+    if (r.status !== 0) throw new Error(`mc ${args.join(" ")}: ${r.stderr || r.stdout}`);
+  };
+  mc(["alias", "set", "local", "http://127.0.0.1:9000", decode(root.rootUser), decode(root.rootPassword)]);
+  mc(["mb", "--ignore-existing", "--with-versioning", `local/${bucket}`]);
+  const policyFile = path.join(mcDir, "thanos-policy.json");
+  fs.writeFileSync(policyFile, JSON.stringify(thanosBucketPolicy(bucket)));
+  mc(["admin", "user", "add", "local", field("access_key"), field("secret_key")]);
+  mc(["admin", "policy", "create", "local", "helios-thanos", policyFile]);
+  mc(["admin", "policy", "attach", "local", "helios-thanos", "--user", field("access_key")]);
+}
 
 /** Publishes every Service of the workload's namespace whose selector matches its pod labels. */
 function publishServices(cluster: KubeCluster, net: PodNetwork, w: StoredWorkload, pod: RunningPod): void {
@@ -193,6 +236,73 @@ function publishServices(cluster: KubeCluster, net: PodNetwork, w: StoredWorkloa
   }
 }
 
-void thanosBucketPolicy;
-void tool;
-void pinnedVersion;
+describe("change, rejection and removal", () => {
+  it("`npm run deploy -- preview` after a tier change (dc-b small → medium) writes the pull request's diff", () => {
+    expect(project.pulumi(["config", "set", "-s", "dc-b", "helios:tier", "medium"]).status).toBe(0);
+    const r = project.deploy(["preview"]);
+    if (r.status !== 0) throw new Error(`preview failed:\n${(r.stdout + r.stderr).slice(-6000)}`);
+    const md = fs.readFileSync(path.join(project.dir, "out", "preview", "dc-b.md"), "utf8");
+    const preview = project.runs().filter((x) => x.command === "preview" && x.stack === "dc-b").pop()!;
+    expect(preview.changes.update).toBeGreaterThan(0);
+    expect(md).toContain("### Helios preview: `dc-b`");
+    expect(md).toMatch(/maxReplicas\s*:\s*2\s*=>\s*4/);
+    fs.mkdirSync(path.join(REPO_ROOT, "out", "preview"), { recursive: true });
+    fs.copyFileSync(path.join(project.dir, "out", "preview", "dc-b.md"), path.join(REPO_ROOT, "out", "preview", "dc-b.tier-small-to-medium.md"));
+    console.log(`preview dc-b: ${JSON.stringify(preview.changes)} in ${preview.seconds.toFixed(1)} s`);
+  });
+
+  it("an update the API server rejects fails `up`, naming the object and the server's reason, and leaves the previous objects", async () => {
+    const cluster = clusters["dc-b"];
+    // A cluster admission policy (as Kyverno or Gatekeeper would be in a real cluster): HPAs capped at 3.
+    const policy = [
+      "apiVersion: admissionregistration.k8s.io/v1",
+      "kind: ValidatingAdmissionPolicy",
+      "metadata: {name: helios-test-hpa-cap}",
+      "spec:",
+      "  failurePolicy: Fail",
+      "  matchConstraints:",
+      "    resourceRules:",
+      "    - {apiGroups: [autoscaling], apiVersions: [v2], operations: [CREATE, UPDATE], resources: [horizontalpodautoscalers]}",
+      "  validations:",
+      "  - {expression: 'object.spec.maxReplicas <= 3', message: 'this cluster caps HorizontalPodAutoscalers at 3 replicas'}",
+      "---",
+      "apiVersion: admissionregistration.k8s.io/v1",
+      "kind: ValidatingAdmissionPolicyBinding",
+      "metadata: {name: helios-test-hpa-cap}",
+      "spec: {policyName: helios-test-hpa-cap, validationActions: [Deny]}",
+    ].join("\n");
+    const applied = cluster.kubectl(["apply", "-f", "-"], { input: policy });
+    expect(applied.stderr).toBe("");
+    await new Promise((res) => setTimeout(res, 3_000)); // the policy compiles asynchronously
+    const before = heliosObjects(cluster);
+
+    const r = project.deploy(["up", "dc-b"]);
+    expect(r.status).not.toBe(0);
+    const output = r.stdout + r.stderr;
+    expect(output).toMatch(/kubernetes:autoscaling\/v2:HorizontalPodAutoscaler \(?(goflow2|flow-enricher)-hpa/);
+    expect(output).toContain("this cluster caps HorizontalPodAutoscalers at 3 replicas");
+    const after = new Set(heliosObjects(cluster));
+    expect(before.filter((o) => !after.has(o))).toEqual([]);
+    const hpa = JSON.parse(cluster.kubectl(["get", "hpa", "goflow2", "-n", "helios-flows", "-o", "json"]).stdout);
+    expect(hpa.spec.maxReplicas).toBe(2);
+
+    expect(cluster.kubectl(["delete", "validatingadmissionpolicybinding,validatingadmissionpolicy", "helios-test-hpa-cap"]).status).toBe(0);
+    expect(project.pulumi(["config", "set", "-s", "dc-b", "helios:tier", "small"]).status).toBe(0);
+  });
+
+  it("`npm run deploy -- destroy` leaves no Helios object behind", async () => {
+    const r = project.deploy(["destroy"]);
+    if (r.status !== 0) throw new Error(`destroy failed:\n${(r.stdout + r.stderr).slice(-6000)}`);
+    const runs = project.runs().filter((x) => x.command === "destroy");
+    console.log(`destroy figures: ${runs.map((x) => `${x.stack}: ${JSON.stringify(x.changes)} in ${x.seconds.toFixed(1)} s`).join("; ")}`);
+    for (const c of Object.values(clusters)) {
+      const deadline = Date.now() + 120_000;
+      let left = heliosObjects(c);
+      while (left.length && Date.now() < deadline) {
+        await new Promise((res) => setTimeout(res, 2_000));
+        left = heliosObjects(c);
+      }
+      expect({ cluster: c.name, left }).toEqual({ cluster: c.name, left: [] });
+    }
+  });
+});

@@ -14,11 +14,12 @@ export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 /** Reads a pinned version (e.g. HELIOS_KAFKA_VERSION) from scripts/test-infra/engines/*.sh. */
 export function pinnedVersion(name: string): string {
   const dir = path.join(REPO_ROOT, "scripts", "test-infra", "engines");
-  for (const file of fs.readdirSync(dir)) {
-    const m = fs.readFileSync(path.join(dir, file), "utf8").match(new RegExp(`^${name}="([^"]+)"`, "m"));
+  const files = [...fs.readdirSync(dir).map((f) => path.join(dir, f)), path.join(REPO_ROOT, "scripts", "test-infra", "node.sh")];
+  for (const file of files) {
+    const m = fs.readFileSync(file, "utf8").match(new RegExp(`^${name}="([^"]+)"`, "m"));
     if (m) return m[1];
   }
-  throw new Error(`${name} is not pinned in scripts/test-infra/engines/*.sh`);
+  throw new Error(`${name} is not pinned in scripts/test-infra/engines/*.sh or node.sh`);
 }
 
 /** Absolute path of an engine binary in the tools cache; throws if it is not installed. */

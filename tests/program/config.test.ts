@@ -1,6 +1,10 @@
 // Stack config: every key is validated, with messages naming key, bad value and what is allowed.
 import { ConfigError, parseHeliosConfig, PLAIN_KEYS, SECRET_KEYS } from "../../components/config";
-import { flattenConfig } from "../../scripts/lib/stack-config";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { flattenConfig, readStackConfigFile } from "../../scripts/lib/stack-config";
+import { synthesize } from "../../scripts/lib/synthesize";
 import { TIER_NAMES } from "../../components/tiers";
 import { baseConfig, synth } from "../helpers/stacks";
 
@@ -141,6 +145,43 @@ describe("stack config", () => {
 
   it("rejects a structured key given as a scalar", () => {
     expect(errorOf(baseConfig({ "helios:managementCidrs": "10.0.0.0/8" }))).toContain("helios:managementCidrs");
+  });
+
+  it.each(["1::2::3/64", ":::/64", "10.0.0.256/8", "2001:db8::/129", "fe80::1%eth0/64"])("rejects the malformed CIDR %s, naming the key", (cidr) => {
+    expect(errorOf(baseConfig({ "helios:managementCidrs": [cidr] }))).toMatch(/helios:managementCidrs\.0: invalid value .*CIDR/);
+    expect(errorOf(baseConfig({ "helios:ingressFrom": { cidrs: [cidr] } }))).toMatch(/helios:ingressFrom\.cidrs\.0: invalid value .*CIDR/);
+  });
+
+  it("accepts IPv6 and IPv4 networks written the usual ways", () => {
+    expect(parse(baseConfig({ "helios:managementCidrs": ["2001:db8::/32", "::/0", "10.0.0.0/8", "::ffff:10.0.0.0/104"] })).managementCidrs).toHaveLength(4);
+  });
+
+  it("rejects a peer named like this stack's own datacenter when the stack name differs", () => {
+    // stack dc-t, datacenter dc-t-prod: listing dc-t-prod would federate this DC with itself
+    const msg = errorOf(baseConfig({ "helios:datacenter": "dc-t-prod", "helios:peers": ["dc-t-prod"] }));
+    expect(msg).toContain("helios:peers: lists dc-t-prod, this stack's own datacenter");
+  });
+
+  it("says a bad boolean must be true or false", () => {
+    const msg = errorOf(baseConfig({ "helios:gnmiTlsSkipVerify": "yes" }));
+    expect(msg).toContain('helios:gnmiTlsSkipVerify: invalid value "yes"; must be true or false');
+    expect(msg).not.toContain("structured value");
+  });
+
+  it("refuses an unquoted number in a stack file that YAML would change (imageTag 0.10 → 0.1)", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "helios-stackfile-"));
+    const file = path.join(dir, "Pulumi.dc-t.yaml");
+    fs.writeFileSync(file, "config:\n  helios:imageTag: 0.10\n  helios:tier: small\n");
+    expect(() => readStackConfigFile(file)).toThrow('Pulumi.dc-t.yaml: helios:imageTag: 0.10 is read by YAML (and Pulumi) as the number 0.1; quote it to keep it as written: "0.10"');
+    fs.writeFileSync(file, 'config:\n  helios:imageTag: "0.10"\n  helios:maxmindAccountId: 123456\n');
+    expect(readStackConfigFile(file).values).toEqual({ "helios:imageTag": "0.10", "helios:maxmindAccountId": "123456" });
+  });
+
+  it("refuses a peer that is not a stack of the project, instead of treating it as not deployed", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "helios-project-"));
+    const stackFile = fs.readFileSync(path.join(__dirname, "..", "..", "Pulumi.dc-b.yaml"), "utf8").replace("    - dc-a", "    - dc-z");
+    fs.writeFileSync(path.join(dir, "Pulumi.dc-b.yaml"), stackFile);
+    await expect(synthesize({ stack: "dc-b", projectRoot: dir })).rejects.toThrow("Pulumi.dc-b.yaml: helios:peers: dc-z is not a stack of this project (no Pulumi.dc-z.yaml)");
   });
 
   it("fails the program before any resource is registered", async () => {

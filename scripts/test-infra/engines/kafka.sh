@@ -1,5 +1,5 @@
 # Engine: kafka. Sourced by install-tools.sh; defines install_kafka.
-HELIOS_KAFKA_VERSION="4.1.1"
+HELIOS_KAFKA_VERSION="4.3.1"
 HELIOS_KAFKA_SCALA="2.13"
 
 install_kafka() {
