@@ -11,7 +11,6 @@ import { Namespaces } from "./namespaces";
 import { NetworkBaseline } from "./network-baseline";
 import { PeerStacks } from "./peers";
 import { MetricsStorage } from "./storage";
-import { THANOS_QUERY_HTTP_URL } from "./storage/thanos";
 import { TierSpec, tierSpec } from "./tiers";
 import { Visualization } from "./visualization";
 
@@ -77,7 +76,8 @@ export class HeliosPlatform extends pulumi.ComponentResource {
         tier: this.tier,
         namespace: this.namespaces.namespaces.visualization,
         crdsReady: [this.storage.prometheus.release],
-        thanosQueryUrl: THANOS_QUERY_HTTP_URL,
+        thanosQueryUrl: this.storage.thanos.queryHttpUrl,
+        clickhouse: this.flows.clickhouse.readerEndpoint,
         clickhousePassword: this.flows.clickhouse.readerPassword,
       },
       { parent: this },

@@ -14,9 +14,19 @@ import * as random from "@pulumi/random";
 import { commonLabels } from "../labels";
 import { TierSpec } from "../tiers";
 import { CHARTS, IMAGES, imageRef, chartSource } from "../versions";
-import { CH_CLUSTER, CHI_NAME, CLICKHOUSE_SECRET, CLICKHOUSE_USERS, FLOWS_NS, FORMAT_SCHEMA_PATH, KEEPER_NAME, KEEPER_SERVICE } from "./names";
+import { CH_CLUSTER, CHI_NAME, CLICKHOUSE_SECRET, CLICKHOUSE_SERVICE, CLICKHOUSE_USERS, FLOWS_NS, FORMAT_SCHEMA_PATH, KEEPER_NAME, KEEPER_SERVICE } from "./names";
 
 export const FLOW_PROTO_FILE = path.resolve(__dirname, "..", "..", "proto", "flow.proto");
+
+/** Where ClickHouse is reached with the native protocol, and as whom. */
+export interface ClickHouseEndpoint {
+  readonly host: string;
+  readonly port: number;
+  readonly username: string;
+}
+
+/** ClickHouse's native-protocol port (the operator's default Service port). */
+export const CLICKHOUSE_NATIVE_PORT = 9000;
 
 export interface ClickHouseArgs {
   /** helios:chartMirror: install the chart from this mirror instead of its upstream repository. */
@@ -59,6 +69,8 @@ export class ClickHouse extends pulumi.ComponentResource {
   public readonly credentials: k8s.core.v1.Secret;
   /** Password of the read-only `grafana` user (for the visualization layer's datasource). */
   public readonly readerPassword: pulumi.Output<string>;
+  /** The native-protocol endpoint and read-only user dashboards query through. */
+  public readonly readerEndpoint: ClickHouseEndpoint = { host: `${CLICKHOUSE_SERVICE}.${FLOWS_NS}.svc`, port: CLICKHOUSE_NATIVE_PORT, username: CLICKHOUSE_USERS.reader };
 
   constructor(name: string, args: ClickHouseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("helios:flows:ClickHouse", name, {}, opts);

@@ -10,7 +10,7 @@ import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { commonLabels } from "../labels";
-import { TierSpec } from "../tiers";
+import { cpuCores, TierSpec } from "../tiers";
 import { clickhouseShape } from "./clickhouse";
 import { CLICKHOUSE_HTTP_URL, CLICKHOUSE_SECRET, FLOWS_NS, KAFKA_BOOTSTRAP, POD_LABELS, TOPICS } from "./names";
 import { RESTRICTED_CONTAINER } from "./workload";
@@ -33,7 +33,7 @@ export function migrationsHash(dir = MIGRATIONS_DIR): string {
  */
 export function kafkaConsumersPerNode(tier: TierSpec): number {
   const nodes = tier.clickhouse.shards * tier.clickhouse.replicas;
-  const halfCpu = Math.max(1, Math.floor(Number.parseFloat(tier.clickhouse.resources.limits.cpu) / 2));
+  const halfCpu = Math.max(1, Math.floor(cpuCores(tier.clickhouse.resources.limits.cpu) / 2));
   return Math.max(1, Math.min(Math.ceil(tier.kafka.enrichedPartitions / nodes), halfCpu));
 }
 

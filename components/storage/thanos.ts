@@ -151,6 +151,8 @@ export interface ThanosStackArgs extends Omit<ThanosValuesArgs, "peers" | "runsC
 
 export class ThanosStack extends pulumi.ComponentResource {
   public readonly release: k8s.helm.v3.Release;
+  /** Thanos Query's HTTP API inside the cluster: what Grafana and the runbooks' PromQL read. */
+  public readonly queryHttpUrl = THANOS_QUERY_HTTP_URL;
 
   constructor(name: string, args: ThanosStackArgs, opts?: pulumi.ComponentResourceOptions) {
     super("helios:storage:ThanosStack", name, {}, opts);

@@ -9,20 +9,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { heliosWarn } from "../diagnostics";
 import { commonLabels } from "../labels";
-import { CLICKHOUSE_SERVICE, CLICKHOUSE_USERS } from "../flows/names";
 import { NAMESPACES } from "../namespaces";
 import { TierSpec } from "../tiers";
 import { CHARTS, GRAFANA_PLUGINS, IMAGES, chartSource } from "../versions";
 import { ALERTMANAGER_URL } from "./alertmanager";
 import { DASHBOARD_LABEL, DATASOURCES, FOLDER_ANNOTATION } from "./dashboards";
 
-/**
- * Thanos Query's HTTP endpoint in helios-storage. Until the storage layer exports its
- * service, this is the one place the address is spelled; platform.ts may pass another.
- */
-export const DEFAULT_THANOS_QUERY_URL = `http://helios-thanos-query.${NAMESPACES.storage.name}.svc:10902`;
-/** ClickHouse native-protocol endpoint of the flow layer and its read-only user. */
-export const DEFAULT_CLICKHOUSE = { host: `${CLICKHOUSE_SERVICE}.${NAMESPACES.flows.name}.svc`, port: 9000, username: CLICKHOUSE_USERS.reader };
 /** Environment variable (from the grafana-env Secret) the ClickHouse datasource's password expands from. */
 export const CLICKHOUSE_PASSWORD_ENV = "HELIOS_CLICKHOUSE_PASSWORD";
 export const CLICKHOUSE_DATABASE = "helios";
@@ -108,8 +100,10 @@ export interface GrafanaArgs {
   adminPassword?: pulumi.Input<string>;
   /** postgres://user:password@host:5432/grafana?sslmode=require; absent: embedded SQLite, one replica. */
   databaseUrl?: pulumi.Input<string>;
-  thanosQueryUrl?: string;
-  clickhouse?: { host: string; port: number; username: string };
+  /** Thanos Query's HTTP API (the storage layer's ThanosStack.queryHttpUrl). */
+  readonly thanosQueryUrl: string;
+  /** ClickHouse's native endpoint and read-only user (the flow layer's ClickHouse.readerEndpoint). */
+  readonly clickhouse: { host: string; port: number; username: string };
   /** Password of the ClickHouse user; goes into the grafana-env Secret only. */
   clickhousePassword?: pulumi.Input<string>;
   namespace?: pulumi.Resource;
@@ -193,7 +187,7 @@ export class Grafana extends pulumi.ComponentResource {
           envFromSecrets: [{ name: "grafana-env" }],
           plugins: GRAFANA_PLUGINS.map((p) => `${p.id}@${p.version}`),
           "grafana.ini": ini,
-          datasources: { "datasources.yaml": grafanaDatasources(args.thanosQueryUrl ?? DEFAULT_THANOS_QUERY_URL, args.clickhouse ?? DEFAULT_CLICKHOUSE, args.clickhousePassword !== undefined) },
+          datasources: { "datasources.yaml": grafanaDatasources(args.thanosQueryUrl, args.clickhouse, args.clickhousePassword !== undefined) },
           sidecar: {
             dashboards: {
               enabled: true,

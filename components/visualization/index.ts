@@ -18,10 +18,10 @@ export interface VisualizationArgs {
   namespace?: pulumi.Resource;
   /** The kube-prometheus-stack release (CRDs + operator); every CR here depends on it. */
   crdsReady?: pulumi.Resource[];
-  /** Thanos Query HTTP URL (storage layer); defaults to DEFAULT_THANOS_QUERY_URL. */
-  thanosQueryUrl?: string;
-  /** ClickHouse native endpoint (flow layer); defaults to DEFAULT_CLICKHOUSE. */
-  clickhouse?: { host: string; port: number; username: string };
+  /** Thanos Query's HTTP API (the storage layer's ThanosStack.queryHttpUrl). */
+  readonly thanosQueryUrl: string;
+  /** ClickHouse's native endpoint and read-only user (the flow layer's ClickHouse.readerEndpoint). */
+  readonly clickhouse: { host: string; port: number; username: string };
   /** Password of the read-only ClickHouse user (flow layer's generated secret). */
   clickhousePassword?: pulumi.Input<string>;
 }

@@ -25,7 +25,7 @@ import { run, tempDir } from "./tools";
 export interface StoredWorkload {
   kind: string;
   metadata: { name: string; namespace: string; labels?: Record<string, string> };
-  spec: { template: { metadata?: { labels?: Record<string, string> }; spec: PodSpec } };
+  spec: { template: { metadata?: { labels?: Record<string, string> }; spec: PodSpec }; volumeClaimTemplates?: { metadata: { name: string } }[] };
 }
 
 interface PodSpec {
@@ -127,7 +127,9 @@ export async function runPod(cluster: KubeCluster, network: PodNetwork, w: Store
 
   // Volumes: materialize each once, then map mount paths onto them.
   const volumeDirs = new Map<string, string>();
-  for (const v of spec.volumes ?? []) {
+  // A StatefulSet's claims: a fresh, empty volume each, as a newly provisioned one would be.
+  const claims: Volume[] = (w.spec.volumeClaimTemplates ?? []).map((t) => ({ name: t.metadata.name, emptyDir: {} }));
+  for (const v of [...(spec.volumes ?? []), ...claims]) {
     const dir = path.join(root, "volumes", v.name);
     fs.mkdirSync(dir, { recursive: true });
     writeVolume(cluster, w.metadata.namespace, v, dir, (why) => fail("(volumes)", why));

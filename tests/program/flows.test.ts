@@ -210,6 +210,13 @@ describe("flow pipeline details", () => {
     expect(TIER_NAMES.map((t) => kafkaConsumersPerNode(TIERS[t]))).toEqual([1, 2, 4, 8]);
   });
 
+  it("reads a CPU limit in millicores as cores (1500m is 1.5, not 1,500)", () => {
+    const xl = TIERS.xl;
+    const milli = { ...xl, clickhouse: { ...xl.clickhouse, resources: { ...xl.clickhouse.resources, limits: { ...xl.clickhouse.resources.limits, cpu: "6000m" } } } };
+    expect(kafkaConsumersPerNode(milli)).toBe(kafkaConsumersPerNode({ ...xl, clickhouse: { ...xl.clickhouse, resources: { ...xl.clickhouse.resources, limits: { ...xl.clickhouse.resources.limits, cpu: "6" } } } }));
+    expect(kafkaConsumersPerNode(milli)).toBeLessThanOrEqual(3);
+  });
+
   it("allows Kafka 9092 and ClickHouse 8123/9000 only from the pods that need them", async () => {
     const r = await synth(baseConfig());
     const policies = ofType(r, "kubernetes:networking.k8s.io/v1:NetworkPolicy").filter((p) => p.namespace === FLOWS_NS);
