@@ -1,13 +1,22 @@
 /**
  * `npm run bench [name ...]`: runs the benchmarks registered below, one after the other
  * (they share this 2-core machine), printing figures and writing bench/results/<name>.json.
- * Each benchmark is a script that prints its own figures and writes its JSON file.
+ * Each benchmark is a script that prints its own figures and writes its JSON file; this driver
+ * then adds where and on what it ran (`provenance`: commit, machine, load before/after, Node,
+ * engine pins) and checks the figures against bench/floors.ts: a missed floor exits non-zero.
+ *
+ *   npm run bench -- --list             every bench with its floors
+ *   npm run bench -- flow-enricher      run one
+ *   npm run bench -- --check [name ...] check the committed results files only (no run)
  */
-import { spawnSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
+import { FLOORS, missedFloors } from "../bench/floors";
 
-/** name -> command (run from the repo root). Add a line per benchmark. */
-const BENCHMARKS: Record<string, string[]> = {
+/** name -> command (run from the repo root). Add a line per benchmark, and its floors in bench/floors.ts. */
+export const BENCHMARKS: Record<string, string[]> = {
   "storage-replication": ["node", "--import", "tsx", "bench/storage-replication.ts"],
   "flow-enricher": ["node", "--import", "tsx", "services/flow-enricher/bench/bench.ts"],
   "clickhouse-ingest": ["node", "--import", "tsx", "services/clickhouse-migrator/bench/ingest.ts"],
@@ -17,20 +26,92 @@ const BENCHMARKS: Record<string, string[]> = {
 };
 
 const root = path.resolve(__dirname, "..");
-const wanted = process.argv.slice(2);
-const names = wanted.length ? wanted : Object.keys(BENCHMARKS);
-let failed = false;
-for (const name of names) {
-  const cmd = BENCHMARKS[name];
-  if (!cmd) {
-    console.error(`unknown benchmark ${name}; known: ${Object.keys(BENCHMARKS).join(", ") || "(none yet)"}`);
-    process.exit(2);
-  }
-  console.log(`\n=== bench: ${name}`);
-  const r = spawnSync(cmd[0], cmd.slice(1), { cwd: root, stdio: "inherit" });
-  if (r.status !== 0) {
-    console.error(`bench ${name} failed (exit ${r.status})`);
-    failed = true;
+export const RESULTS_DIR = process.env.HELIOS_BENCH_RESULTS ?? path.join(root, "bench", "results");
+
+function git(args: string[]): string {
+  try {
+    return execFileSync("git", args, { cwd: root, encoding: "utf8" }).trim();
+  } catch {
+    return "unknown";
   }
 }
-process.exit(failed ? 1 : 0);
+
+/** The engine pins of scripts/test-infra (engines/*.sh, node.sh), as NAME=version. */
+function enginePins(): Record<string, string> {
+  const dir = path.join(root, "scripts", "test-infra", "engines");
+  const pins: Record<string, string> = {};
+  for (const file of [...fs.readdirSync(dir).map((f) => path.join(dir, f)), path.join(root, "scripts", "test-infra", "node.sh")]) {
+    for (const m of fs.readFileSync(file, "utf8").matchAll(/^(HELIOS_[A-Z0-9_]+)="([^"]+)"/gm)) pins[m[1]] = m[2];
+  }
+  return pins;
+}
+
+function check(names: string[]): boolean {
+  let ok = true;
+  for (const name of names) {
+    const file = path.join(RESULTS_DIR, `${name}.json`);
+    if (!fs.existsSync(file)) {
+      console.error(`FLOOR: ${name}: no results file ${path.relative(root, file)}`);
+      ok = false;
+      continue;
+    }
+    const missed = missedFloors(name, JSON.parse(fs.readFileSync(file, "utf8")));
+    for (const m of missed) console.error(`FLOOR MISSED: ${m}`);
+    if (missed.length === 0) console.log(`floors held: ${name} (${(FLOORS[name] ?? []).map((f) => f.path).join(", ") || "no floors"})`);
+    ok &&= missed.length === 0;
+  }
+  return ok;
+}
+
+function main(): void {
+  const args = process.argv.slice(2);
+  if (args[0] === "--list") {
+    for (const name of Object.keys(BENCHMARKS)) {
+      console.log(name);
+      for (const f of FLOORS[name] ?? []) console.log(`  ${f.path} ${f.min !== undefined ? `≥ ${f.min}` : `≤ ${f.max}`} ${f.unit}: ${f.what}`);
+    }
+    return;
+  }
+  const checkOnly = args[0] === "--check";
+  const wanted = checkOnly ? args.slice(1) : args;
+  const names = wanted.length ? wanted : Object.keys(BENCHMARKS);
+  for (const name of names) {
+    if (!BENCHMARKS[name]) {
+      console.error(`unknown benchmark ${name}; known: ${Object.keys(BENCHMARKS).join(", ")}`);
+      process.exit(2);
+    }
+  }
+  if (checkOnly) process.exit(check(names) ? 0 : 1);
+
+  let failed = false;
+  for (const name of names) {
+    const cmd = BENCHMARKS[name];
+    console.log(`\n=== bench: ${name}`);
+    const loadBefore = os.loadavg();
+    const started = new Date();
+    const r = spawnSync(cmd[0], cmd.slice(1), { cwd: root, stdio: "inherit" });
+    if (r.status !== 0) {
+      console.error(`bench ${name} failed (exit ${r.status})`);
+      failed = true;
+      continue;
+    }
+    const file = path.join(RESULTS_DIR, `${name}.json`);
+    const results = JSON.parse(fs.readFileSync(file, "utf8"));
+    results.provenance = {
+      commit: git(["rev-parse", "HEAD"]),
+      // Uncommitted changes mean the figures belong to no commit exactly.
+      dirty: git(["status", "--porcelain", "--untracked-files=no"]) !== "",
+      startedAt: started.toISOString(),
+      finishedAt: new Date().toISOString(),
+      machine: { cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), loadAverageBefore: loadBefore.map((x) => Number(x.toFixed(2))), loadAverageAfter: os.loadavg().map((x) => Number(x.toFixed(2))) },
+      node: process.version,
+      engines: enginePins(),
+      command: cmd.join(" "),
+    };
+    fs.writeFileSync(file, JSON.stringify(results, null, 2) + "\n");
+    failed = !check([name]) || failed;
+  }
+  process.exit(failed ? 1 : 0);
+}
+
+if (require.main === module) main();

@@ -171,10 +171,13 @@ export function installChartCrds(cluster: KubeCluster): string[] {
     fs.mkdirSync(dir);
     const r = run("tar", ["-xzf", path.join(CHART_MIRROR, archive), "-C", dir]);
     if (r.status !== 0) throw new Error(`tar ${archive}: ${r.stderr}`);
+    // Helm's rule: a chart's CRDs are the files of the crds/ folder beside its Chart.yaml (a
+    // subchart may itself be named "crds", as kube-prometheus-stack's is).
     const walk = (d: string, inCrds: boolean): void => {
       for (const e of fs.readdirSync(d, { withFileTypes: true })) {
         const p = path.join(d, e.name);
-        if (e.isDirectory()) walk(p, inCrds || e.name === "crds");
+        const isCrdFolder = e.isDirectory() && e.name === "crds" && fs.existsSync(path.join(d, "Chart.yaml"));
+        if (e.isDirectory()) walk(p, inCrds || isCrdFolder);
         else if (inCrds && /\.ya?ml$/.test(e.name)) files.push(p);
       }
     };

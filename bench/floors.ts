@@ -1,0 +1,50 @@
+/**
+ * The floor of every benchmark figure, in one place: `npm run bench -- <name>` exits non-zero when
+ * a figure misses its floor, and tests/content/bench-results.test.ts fails when a committed
+ * results file does. CI times nothing (its machine is shared and noisy); it checks what was measured.
+ */
+export interface Floor {
+  /** Dotted path of the figure in bench/results/<bench>.json. */
+  readonly path: string;
+  /** The figure must be at least this. */
+  readonly min?: number;
+  /** The figure must be at most this. */
+  readonly max?: number;
+  readonly unit: string;
+  /** What the figure is and where the floor comes from. */
+  readonly what: string;
+}
+
+export const FLOORS: Record<string, readonly Floor[]> = {
+  "flow-enricher": [
+    { path: "inProcessFlowsPerSec", min: 150_000, unit: "flows per CPU-second", what: "decode+enrich+encode+pack in process (planning rate × 3)" },
+    { path: "endToEndFlowsPerSec", min: 40_000, unit: "flows/s", what: "one enricher end to end through Kafka" },
+  ],
+  dashboards: [{ path: "slowestFlowQueryMs", max: 5_000, unit: "ms", what: "slowest flow dashboard panel query (SC-004)" }],
+  "target-generator": [
+    { path: "generate8000Ms", max: 2_000, unit: "ms", what: "target generation for 8,000 devices, CPU time" },
+    { path: "netboxSyncMs", max: 300_000, unit: "ms", what: "full sync against a real NetBox (SC-005: < 5 min)" },
+  ],
+  "clickhouse-ingest": [{ path: "rowsPerSecond", min: 5_000, unit: "rows/s", what: "Protobuf → flows_raw → rollups in one chdb session (the small tier's 5,000 flows/s on one node)" }],
+  collection: [{ path: "snmp_scrape_if_mib_arista_eos.p95_ms", max: 10_000, unit: "ms", what: "SNMP scrape p95 within the 10 s scrape timeout" }],
+  "storage-replication": [{ path: "replicationLagMs.p95", max: 60_000, unit: "ms", what: "MinIO → MinIO replication lag p95 on loopback, under the 1 min alert" }],
+};
+
+/** A figure at a dotted path, or undefined. */
+export function figureAt(results: unknown, dotted: string): number | undefined {
+  let v: unknown = results;
+  for (const part of dotted.split(".")) v = v && typeof v === "object" ? (v as Record<string, unknown>)[part] : undefined;
+  return typeof v === "number" ? v : undefined;
+}
+
+/** What misses its floor in one results file, as readable lines; empty when all hold. */
+export function missedFloors(bench: string, results: unknown): string[] {
+  const missed: string[] = [];
+  for (const f of FLOORS[bench] ?? []) {
+    const v = figureAt(results, f.path);
+    if (v === undefined) missed.push(`${bench}: ${f.path} is missing from the results (${f.what})`);
+    else if (f.min !== undefined && v < f.min) missed.push(`${bench}: ${f.path} = ${v} ${f.unit}, below the floor ${f.min} (${f.what})`);
+    else if (f.max !== undefined && v > f.max) missed.push(`${bench}: ${f.path} = ${v} ${f.unit}, above the ceiling ${f.max} (${f.what})`);
+  }
+  return missed;
+}
