@@ -265,8 +265,15 @@ function prepareContainer(
     for (const [from, to] of mounts) if (p === from || p.startsWith(from + "/")) return to + p.slice(from.length);
     return p.startsWith("/tmp") ? path.join(containerRoot, p) : p;
   };
-  const rewrite = (text: string) =>
+  const rewritePaths = (text: string) =>
     mounts.reduce((t, [from, to]) => t.replace(new RegExp(`(?<![\\w.-])${escapeRegExp(from)}(?=/|$|[^\\w.-])`, "g"), to), text);
+  // MinIO's ellipsis (`/export{0...3}`) names several mounts at once: when every path it expands to
+  // is mounted, its prefix moves with them.
+  const rewrite = (text: string) =>
+    rewritePaths(text).replace(/(?<![\w.-])(\/[^\s{}]*)\{(\d+)\.\.\.(\d+)\}([^\s{}]*)/g, (whole, prefix: string, from: string, to: string, suffix: string) => {
+      const expanded = Array.from({ length: Number(to) - Number(from) + 1 }, (_, i) => `${prefix}${Number(from) + i}${suffix}`);
+      return expanded.every((p) => mapPath(p) === path.join(containerRoot, p)) ? path.join(containerRoot, prefix) + whole.slice(prefix.length) : whole;
+    });
   // Config files refer to other mounted files by their container paths.
   for (const [, target] of mounts) rewriteTree(fs.realpathSync(target), rewrite);
 

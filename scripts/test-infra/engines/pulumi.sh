@@ -74,6 +74,7 @@ install_pulumi() {
   fi
   PULUMI_SKIP_UPDATE_CHECK=1 "$BIN/pulumi" version | grep -qx "$HELIOS_PULUMI_CLI_VERSION" \
     || die "pulumi is not $HELIOS_PULUMI_CLI_VERSION: $("$BIN/pulumi" version)"
-  PULUMI_SKIP_UPDATE_CHECK=1 "$BIN/pulumi" plugin ls 2>/dev/null | grep -q "kubernetes.*$kube_version" \
+  local plugins; plugins="$(PULUMI_SKIP_UPDATE_CHECK=1 "$BIN/pulumi" plugin ls 2>/dev/null)"
+  grep -Eq "^kubernetes +resource +$kube_version " <<<"$plugins" \
     || die "the kubernetes plugin $kube_version is not installed in $PULUMI_HOME"
 }
