@@ -8,6 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import pino from "pino";
 import { Writable } from "stream";
+import { checkTargetGuards } from "../src/guard";
 import { SyncMetrics } from "../src/metrics";
 import { DEVICE_FIELD_PATHS, OPTIONAL_CUSTOM_FIELDS } from "../src/schema";
 import { syncOnce } from "../src/sync";
@@ -178,5 +179,27 @@ describe("every monitored device is accounted for", () => {
       const prom = JSON.parse(fs.readFileSync(path.join(dir, "prometheus.json"), "utf8")) as { labels: Record<string, string> }[];
       expect(prom.filter((g) => g.labels.platform === "unknown").map((g) => g.labels.device).sort()).toEqual(["dev-1", "dev-2"]);
     });
+  });
+});
+
+describe("checkTargetGuards", () => {
+  const stats = (targets: Record<string, number>, platform = 0) => ({
+    targets,
+    fallbacks: { platform, "custom_fields.gnmi_port": 0, "custom_fields.snmp_module": 0, "custom_fields.snmp_auth": 0, "custom_fields.telemetry_profile": 0, "custom_fields.address_family": 0 },
+  });
+  it("no recorded baseline (first run, or outputs of an older version): no verdict", () => {
+    expect(checkTargetGuards(undefined, stats({ snmp: 0 }), 100).ok).toBe(true);
+  });
+  it("a type dropping by more than --max-drop of at least 10 stops; a small type may shrink", () => {
+    expect(checkTargetGuards(stats({ snmp: 40 }), stats({ snmp: 19 }), 100)).toMatchObject({ ok: false, reason: expect.stringMatching(/snmp targets dropped from 40 to 19, more than 50% \(field custom_fields.snmp_enabled\)/) });
+    expect(checkTargetGuards(stats({ snmp: 40 }), stats({ snmp: 19 }), 100, { maxDropRatio: 0.6 }).ok).toBe(true);
+    expect(checkTargetGuards(stats({ gnmic: 6 }), stats({ gnmic: 1 }), 100).ok).toBe(true);
+    expect(checkTargetGuards(stats({ gnmic: 6 }), stats({ gnmic: 0 }), 100).ok).toBe(false);
+  });
+  it("fallback flips: limit is 10 % of the devices and never below 3 flips", () => {
+    expect(checkTargetGuards(stats({}, 0), stats({}, 2), 10).ok).toBe(true);
+    expect(checkTargetGuards(stats({}, 0), stats({}, 3), 10).ok).toBe(false);
+    expect(checkTargetGuards(stats({}, 5), stats({}, 15), 100).ok).toBe(true);
+    expect(checkTargetGuards(stats({}, 5), stats({}, 16), 100)).toMatchObject({ ok: false, reason: expect.stringMatching(/11 more devices fell back to the default for field platform \(5 -> 16 of 100; limit 10\)/) });
   });
 });
