@@ -44,11 +44,12 @@ export interface NetBox {
   stop(): Promise<void>;
 }
 
-export function netboxDir(): string {
-  const dir = path.join(TOOLS_DIR, `netbox-${pinnedVersion("HELIOS_NETBOX_VERSION")}`);
+/** The installed NetBox release `version` (default: the pinned one; e.g. HELIOS_NETBOX_OLDEST_VERSION's). */
+export function netboxDir(version = pinnedVersion("HELIOS_NETBOX_VERSION")): string {
+  const dir = path.join(TOOLS_DIR, `netbox-${version}`);
   for (const f of ["venv/bin/gunicorn", "pgdata-template/PG_VERSION", "credentials.json", "root/conf/configuration.py"]) {
     if (!fs.existsSync(path.join(dir, f))) {
-      throw new Error(`NetBox is not installed (missing ${path.join(dir, f)}); run: bash scripts/test-infra/install-tools.sh netbox`);
+      throw new Error(`NetBox ${version} is not installed (missing ${path.join(dir, f)}); run: bash scripts/test-infra/install-tools.sh (engine netbox, or netbox_oldest)`);
     }
   }
   return dir;
@@ -73,8 +74,8 @@ async function stopProcess(p: ChildProcess | undefined, graceMs = 10_000): Promi
   clearTimeout(timer);
 }
 
-export async function startNetBox(opts: { workers?: number } = {}): Promise<NetBox> {
-  const dir = netboxDir();
+export async function startNetBox(opts: { workers?: number; version?: string } = {}): Promise<NetBox> {
+  const dir = netboxDir(opts.version);
   const tokens = JSON.parse(fs.readFileSync(path.join(dir, "credentials.json"), "utf8")) as NetBoxCredentials;
   const work = tempDir("netbox");
   fs.chmodSync(work, 0o755);

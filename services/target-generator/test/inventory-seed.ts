@@ -95,3 +95,55 @@ export async function seedInventory(nb: NetBox): Promise<InventoryDevice[]> {
   }
   return out.filter((d) => !d.name?.startsWith("unmonitored"));
 }
+
+type Json = Record<string, unknown>;
+type Group = { targets: string[]; labels: Record<string, string> };
+
+/** The CLI's JSON log lines (pino on stderr). */
+export const logLines = (stderr: string): Json[] =>
+  stderr
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as Json);
+
+/**
+ * Asserts one CLI run over the seeded inventory accounted for every monitored device: written
+ * with the expected address, or skipped with the expected reason, a log line carrying the
+ * NetBox id and the display NetBox itself shows, the skip metric; one summary line.
+ */
+export async function expectEveryDeviceAccounted(nb: NetBox, inventory: InventoryDevice[], r: { status: number; stderr: string }, dir: string, metricsFile: string): Promise<void> {
+  const fs = await import("fs");
+  const path = await import("path");
+  expect(r.status).toBe(0);
+  const lines = logLines(r.stderr);
+  const displays = new Map((await nb.api.list("dcim/devices", { cf_helios_monitor: "true" })).map((d) => [d.id, d.display]));
+  expect(displays.size).toBe(inventory.length);
+
+  const skippedLines = lines.filter((l) => String(l.msg).startsWith("device skipped"));
+  const expectedSkips = inventory.filter((d) => !d.expect.written);
+  const reasonOf = (d: InventoryDevice) => (d.expect as { reason: string }).reason;
+  expect(skippedLines.map((l) => [l.id, l.reason, l.scope]).sort()).toEqual(expectedSkips.map((d) => [d.id, reasonOf(d), "device"]).sort());
+  for (const l of skippedLines) {
+    expect(l.display).toBe(displays.get(l.id as number));
+    expect(String(l.display)).not.toBe("");
+  }
+  // Unnamed virtual-chassis members are told apart by NetBox's display ("r105-torsw:1 ...").
+  const unnamed = skippedLines.filter((l) => l.reason === "missing_name");
+  expect(unnamed).toHaveLength(2);
+  for (const l of unnamed) expect(String(l.display)).toContain("r105-torsw");
+
+  const summary = lines.find((l) => l.msg === "target sync summary");
+  const written = inventory.filter((d) => d.expect.written);
+  expect(summary).toMatchObject({ monitored: inventory.length, written: written.length, devicesSkipped: expectedSkips.length });
+
+  const prom = JSON.parse(fs.readFileSync(path.join(dir, "prometheus.json"), "utf8")) as Group[];
+  expect(prom.map((g) => `${g.labels.device}@${g.labels.site}=${g.targets[0]}`).sort()).toEqual(written.map((d) => `${d.name}@${d.site}=${(d.expect as { address: string }).address}`).sort());
+  expect(prom.find((g) => g.labels.device === "sonic-1")?.labels.platform).toBe("sonic");
+  expect(prom.find((g) => g.labels.device === "noplat-1")?.labels.platform).toBe("unknown");
+
+  const metrics = fs.readFileSync(metricsFile, "utf8");
+  const byReason = new Map<string, number>();
+  for (const d of expectedSkips) byReason.set(reasonOf(d), (byReason.get(reasonOf(d)) ?? 0) + 1);
+  for (const [reason, n] of byReason) expect(metrics).toContain(`helios_target_sync_skipped_devices{reason="${reason}",scope="device"} ${n}`);
+  expect(metrics).toContain('helios_target_sync_label_fallbacks{field="platform"} 1');
+}

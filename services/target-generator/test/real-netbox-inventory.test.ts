@@ -17,16 +17,12 @@ import YAML from "yaml";
 import { NetBox, startNetBox } from "../../../tests/helpers/netbox";
 import { DEVICE_FIELD_PATHS, OPTIONAL_CUSTOM_FIELDS, SITE_FIELD_PATHS } from "../src/schema";
 import { builtCli, runCli } from "./fixtures";
-import { InventoryDevice, seedInventory } from "./inventory-seed";
+import { expectEveryDeviceAccounted, InventoryDevice, seedInventory } from "./inventory-seed";
 
 type Json = Record<string, unknown>;
 type Group = { targets: string[]; labels: Record<string, string> };
 const snapshot = (dir: string) => Object.fromEntries(fs.readdirSync(dir).sort().map((f) => [f, fs.readFileSync(path.join(dir, f))]));
-const logLines = (stderr: string): Json[] =>
-  stderr
-    .split("\n")
-    .filter((l) => l.startsWith("{"))
-    .map((l) => JSON.parse(l) as Json);
+import { logLines } from "./inventory-seed";
 
 /** Applies `mutate` to every object in `results` of the NetBox list endpoint `endpoint`. */
 interface Mutation {
@@ -104,38 +100,7 @@ describe("a realistic inventory in a real NetBox", () => {
   const readJson = (out: string, f: string) => JSON.parse(fs.readFileSync(path.join(out, f), "utf8")) as Group[];
 
   it("accounts for every monitored device: written, or skipped with reason, NetBox id, display and metric", async () => {
-    const r = await cli(dir);
-    expect(r.status).toBe(0);
-    const lines = logLines(r.stderr);
-    const displays = new Map((await nb.api.list("dcim/devices", { cf_helios_monitor: "true" })).map((d) => [d.id, d.display]));
-    expect(displays.size).toBe(inventory.length);
-
-    const skippedLines = lines.filter((l) => String(l.msg).startsWith("device skipped"));
-    const expectedSkips = inventory.filter((d) => !d.expect.written);
-    expect(skippedLines.map((l) => [l.id, l.reason, l.scope]).sort()).toEqual(expectedSkips.map((d) => [d.id, (d.expect as { reason: string }).reason, "device"]).sort());
-    for (const l of skippedLines) {
-      // The display NetBox itself shows, also for unnamed virtual-chassis members.
-      expect(l.display).toBe(displays.get(l.id as number));
-      expect(String(l.display)).not.toBe("");
-    }
-    const unnamed = skippedLines.filter((l) => l.reason === "missing_name");
-    expect(unnamed).toHaveLength(2);
-    for (const l of unnamed) expect(String(l.display)).toContain("r105-torsw");
-
-    const summary = lines.find((l) => l.msg === "target sync summary")!;
-    const written = inventory.filter((d) => d.expect.written);
-    expect(summary).toMatchObject({ monitored: inventory.length, written: written.length, devicesSkipped: expectedSkips.length });
-
-    const prom = readJson(dir, "prometheus.json");
-    expect(prom.map((g) => `${g.labels.device}@${g.labels.site}=${g.targets[0]}`).sort()).toEqual(written.map((d) => `${d.name}@${d.site}=${(d.expect as { address: string }).address}`).sort());
-    expect(prom.find((g) => g.labels.device === "sonic-1")?.labels.platform).toBe("sonic");
-    expect(prom.find((g) => g.labels.device === "noplat-1")?.labels.platform).toBe("unknown");
-
-    const metrics = fs.readFileSync(metricsFile, "utf8");
-    const byReason = new Map<string, number>();
-    for (const d of expectedSkips) byReason.set((d.expect as { reason: string }).reason, (byReason.get((d.expect as { reason: string }).reason) ?? 0) + 1);
-    for (const [reason, n] of byReason) expect(metrics).toContain(`helios_target_sync_skipped_devices{reason="${reason}",scope="device"} ${n}`);
-    expect(metrics).toContain('helios_target_sync_label_fallbacks{field="platform"} 1');
+    await expectEveryDeviceAccounted(nb, inventory, await cli(dir), dir, metricsFile);
   });
 
   it("the same name in two sites: both devices in every output, the later one's gnmic key qualified by site", async () => {
