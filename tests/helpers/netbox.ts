@@ -35,15 +35,21 @@ export interface NetBox {
   stopServer(): Promise<void>;
   /** Starts the web server again on the same port. */
   startServer(): Promise<void>;
+  /**
+   * Runs Python in NetBox's own Django shell (`netbox shell -c`), on the same database: for
+   * bulk seeding where thousands of REST calls would take too long (benchmarks). Returns stdout.
+   */
+  shell(code: string, timeoutMs?: number): string;
   /** Stops everything and removes the data. */
   stop(): Promise<void>;
 }
 
-export function netboxDir(): string {
-  const dir = path.join(TOOLS_DIR, `netbox-${pinnedVersion("HELIOS_NETBOX_VERSION")}`);
+/** The installed NetBox release `version` (default: the pinned one; e.g. HELIOS_NETBOX_OLDEST_VERSION's). */
+export function netboxDir(version = pinnedVersion("HELIOS_NETBOX_VERSION")): string {
+  const dir = path.join(TOOLS_DIR, `netbox-${version}`);
   for (const f of ["venv/bin/gunicorn", "pgdata-template/PG_VERSION", "credentials.json", "root/conf/configuration.py"]) {
     if (!fs.existsSync(path.join(dir, f))) {
-      throw new Error(`NetBox is not installed (missing ${path.join(dir, f)}); run: bash scripts/test-infra/install-tools.sh netbox`);
+      throw new Error(`NetBox ${version} is not installed (missing ${path.join(dir, f)}); run: bash scripts/test-infra/install-tools.sh (engine netbox, or netbox_oldest)`);
     }
   }
   return dir;
@@ -68,8 +74,8 @@ async function stopProcess(p: ChildProcess | undefined, graceMs = 10_000): Promi
   clearTimeout(timer);
 }
 
-export async function startNetBox(opts: { workers?: number } = {}): Promise<NetBox> {
-  const dir = netboxDir();
+export async function startNetBox(opts: { workers?: number; version?: string } = {}): Promise<NetBox> {
+  const dir = netboxDir(opts.version);
   const tokens = JSON.parse(fs.readFileSync(path.join(dir, "credentials.json"), "utf8")) as NetBoxCredentials;
   const work = tempDir("netbox");
   fs.chmodSync(work, 0o755);
@@ -145,6 +151,11 @@ export async function startNetBox(opts: { workers?: number } = {}): Promise<NetB
     api,
     stopServer,
     startServer,
+    shell: (code: string, timeoutMs = 600_000) => {
+      const r = run(path.join(dir, "venv", "bin", "netbox"), ["shell", "--no-imports", "-c", code], { env, timeoutMs });
+      if (r.status !== 0) throw new Error(`netbox shell failed (${r.status}): ${r.stderr.slice(-3000)}`);
+      return r.stdout;
+    },
     stop: async () => {
       await stopServer();
       await stopProcess(redis);

@@ -25,12 +25,15 @@ function raw(id: number, name: string, ip: string, site: number, vendor: string,
   return {
     id,
     name,
+    display: name,
     status: { value: "active" },
     site: { id: site, slug: `site-${site}` },
     role: { id: 1, slug: role },
     platform: { id: 1, slug: platform },
     device_type: { id: 1, manufacturer: { id: 1, slug: vendor } },
-    primary_ip: { id, address: `${ip}/32` },
+    // The generator reads primary_ip4/primary_ip6 by address family, not NetBox's computed primary_ip.
+    primary_ip4: { id, address: `${ip}/32` },
+    primary_ip6: null,
     custom_fields: { helios_monitor: true, monitoring_tier: "gold", ...cf },
   };
 }

@@ -33,13 +33,17 @@ netbox_as_pg() {
   if [ "$(id -u)" -eq 0 ]; then su postgres -s /bin/sh -c "$1"; else sh -c "$1"; fi
 }
 
-install_netbox() {
-  local dir="$TOOLS/netbox-$HELIOS_NETBOX_VERSION"
+install_netbox() { install_netbox_release "$HELIOS_NETBOX_VERSION"; }
+
+# Installs one NetBox release into $TOOLS/netbox-<version> (also used by netbox_oldest.sh).
+install_netbox_release() {
+  local version="$1"
+  local dir="$TOOLS/netbox-$version"
   local pgbin="/usr/lib/postgresql/$HELIOS_NETBOX_PG_VERSION/bin"
-  if stamped "netbox-$HELIOS_NETBOX_VERSION" && [ -d "$dir/pgdata-template" ] && [ -f "$dir/credentials.json" ] \
+  if stamped "netbox-$version" && [ -d "$dir/pgdata-template" ] && [ -f "$dir/credentials.json" ] \
     && [ -x "$dir/venv/bin/netbox" ]; then
-    [ "$("$dir/venv/bin/netbox" version 2>/dev/null)" = "$HELIOS_NETBOX_VERSION" ] \
-      || die "NetBox in $dir/venv is not $HELIOS_NETBOX_VERSION"
+    [ "$("$dir/venv/bin/netbox" version 2>/dev/null)" = "$version" ] \
+      || die "NetBox in $dir/venv is not $version"
     return 0
   fi
   # libpq-dev: NetBox pins psycopg[c], which pip builds from source against libpq.
@@ -47,12 +51,12 @@ install_netbox() {
   [ -x "$pgbin/initdb" ] || die "PostgreSQL $HELIOS_NETBOX_PG_VERSION binaries missing in $pgbin"
   command -v redis-server >/dev/null || die "redis-server not found after apt install"
   local py
-  py="$(netbox_python)" || die "NetBox $HELIOS_NETBOX_VERSION needs Python >= 3.12 (set HELIOS_NETBOX_PYTHON)"
-  log "NetBox $HELIOS_NETBOX_VERSION into $dir (python: $py)"
+  py="$(netbox_python)" || die "NetBox $version needs Python >= 3.12 (set HELIOS_NETBOX_PYTHON)"
+  log "NetBox $version into $dir (python: $py)"
   rm -rf "$dir"; mkdir -p "$dir/root/conf" "$dir/root/media" "$dir/root/static"
   "$py" -m venv "$dir/venv"
-  "$dir/venv/bin/pip" install -q --disable-pip-version-check "netbox==$HELIOS_NETBOX_VERSION"
-  [ "$("$dir/venv/bin/netbox" version)" = "$HELIOS_NETBOX_VERSION" ] || die "netbox version check failed"
+  "$dir/venv/bin/pip" install -q --disable-pip-version-check "netbox==$version"
+  [ "$("$dir/venv/bin/netbox" version)" = "$version" ] || die "netbox version check failed"
 
   local secret pepper
   secret="$(python3 -c 'import secrets,string; a=string.ascii_letters+string.digits+"!@#$%^&*(-_=+)"; print("".join(secrets.choice(a) for _ in range(60)))')"
@@ -119,5 +123,5 @@ print(json.dumps({'user': 'helios', 'v1': 'Token ' + v1, 'v2': 'Bearer nbt_' + t
   eval "$cleanup"; trap - EXIT
   rm -f "$work/pgdata/install.log" "$work/pgdata/postmaster.pid"
   rm -rf "$tpl"; mv "$work/pgdata" "$tpl"; rm -rf "$work"
-  stamp "netbox-$HELIOS_NETBOX_VERSION"
+  stamp "netbox-$version"
 }

@@ -4,6 +4,7 @@
  *
  *   one shot (exit 0 ok, 1 sync failed, 2 bad arguments):
  *     helios-target-generator --netbox-url URL [--output-dir DIR | --namespace helios-collection]
+ *       [--address-family ipv4|ipv6|prefer-ipv4|prefer-ipv6] [--max-drop 0.5] [--max-fallback-flip 0.1] [--force]
  *   long-running (what the Deployment runs; serves /metrics and /healthz):
  *     helios-target-generator --netbox-url URL --interval 5m --metrics-port 8080
  *
@@ -18,6 +19,8 @@ import { DEFAULT_GENERATE, GenerateOptions } from "./generate";
 import { SyncMetrics } from "./metrics";
 import { NetBoxClient } from "./netbox";
 import { DEFAULT_NORMALIZE } from "./normalize";
+import { DEFAULT_GUARD } from "./guard";
+import { ADDRESS_FAMILIES, AddressFamily } from "./types";
 import { NAMESPACE } from "./plan";
 import { syncOnce } from "./sync";
 import { DirectoryWriter, TargetWriter } from "./writers";
@@ -45,6 +48,8 @@ export interface CliConfig {
   metricsFile?: string;
   force: boolean;
   maxDropRatio: number;
+  maxFallbackRatio: number;
+  addressFamily: AddressFamily;
   timeoutMs: number;
   retries: number;
   pageSize: number;
@@ -75,6 +80,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliConfig {
         "metrics-file": { type: "string" },
         force: { type: "boolean" },
         "max-drop": { type: "string" },
+        "max-fallback-flip": { type: "string" },
+        "address-family": { type: "string" },
         timeout: { type: "string" },
         retries: { type: "string" },
         "page-size": { type: "string" },
@@ -114,6 +121,15 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliConfig {
   };
   const maxDrop = v["max-drop"] === undefined ? 0.5 : Number(v["max-drop"]);
   if (!Number.isFinite(maxDrop) || maxDrop <= 0 || maxDrop > 1) throw new UsageError(`--max-drop: ${JSON.stringify(v["max-drop"])} must be a fraction in (0, 1]`);
+  const fraction = (s: string | undefined, what: string, def: number) => {
+    if (s === undefined) return def;
+    const x = Number(s);
+    if (!Number.isFinite(x) || x <= 0 || x > 1) throw new UsageError(`${what}: ${JSON.stringify(s)} must be a fraction in (0, 1]`);
+    return x;
+  };
+  const maxFallbackRatio = fraction(v["max-fallback-flip"], "--max-fallback-flip", DEFAULT_GUARD.maxFallbackRatio);
+  const addressFamily = v["address-family"] ?? env.HELIOS_ADDRESS_FAMILY ?? DEFAULT_NORMALIZE.addressFamily;
+  if (!(ADDRESS_FAMILIES as readonly string[]).includes(addressFamily)) throw new UsageError(`--address-family: ${JSON.stringify(addressFamily)} must be one of ${ADDRESS_FAMILIES.join(", ")}`);
   const generate: GenerateOptions = { profiles: DEFAULT_GENERATE.profiles, blackboxModules: DEFAULT_GENERATE.blackboxModules };
   const jsonFile = <T>(file: string, schema: z.ZodType<T>, what: string): T => {
     let raw: unknown;
@@ -145,6 +161,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliConfig {
     metricsFile: v["metrics-file"],
     force: v.force ?? false,
     maxDropRatio: maxDrop,
+    maxFallbackRatio,
+    addressFamily: addressFamily as AddressFamily,
     timeoutMs: v.timeout !== undefined ? parseDuration(v.timeout, "--timeout") : 15_000,
     retries: int(v.retries, "--retries", 3, 0, 10),
     pageSize: int(v["page-size"], "--page-size", 500, 1, 1000),
@@ -182,8 +200,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       log,
       force: cfg.force,
       maxDropRatio: cfg.maxDropRatio,
+      maxFallbackRatio: cfg.maxFallbackRatio,
       generate: cfg.generate,
-      normalize: { defaultSnmpAuth: cfg.snmpAuth, defaultSnmpModule: cfg.snmpModule },
+      normalize: { defaultSnmpAuth: cfg.snmpAuth, defaultSnmpModule: cfg.snmpModule, addressFamily: cfg.addressFamily },
     });
 
   if (cfg.intervalMs === undefined) {

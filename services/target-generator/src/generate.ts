@@ -4,6 +4,9 @@
  *
  * Files (contract with the collection layer):
  *   gnmic      targets.yaml   gnmic file-loader targets: `<device>: {address, subscriptions, event-tags}`.
+ *                             A name NetBox holds in several sites keeps the plain key on the
+ *                             device with the lowest id; the others get `<device>@<site>` (and
+ *                             `<device>@<site>#<id>` should that be taken too), so no device is lost.
  *                             No credentials: gnmic's global username/password (from its Secret)
  *                             apply; `insecure`/TLS come from gnmic's own config too.
  *   snmp       snmp.json      file_sd, target = address, `__param_module`, `__param_auth`
@@ -14,7 +17,7 @@
  * ("[\n{...},\n{...}\n]\n") so they split on line boundaries and diff well.
  */
 import { cmp, hostPort } from "./normalize";
-import { Device, PROBE_KINDS, ProbeKind, TAXONOMY_LABELS } from "./types";
+import { Device, PROBE_KINDS, ProbeKind, Skip, TAXONOMY_LABELS } from "./types";
 
 export interface GenerateOptions {
   /** telemetry_profile -> gnmic subscription names (defined in the gnmic config). */
@@ -55,7 +58,18 @@ export interface Generated {
   /** Devices per target type (metric helios_target_sync_devices). */
   counts: Record<string, number>;
   /** Devices left out of gnmic because of an unknown telemetry_profile. */
-  skips: { device: string; reason: string; detail: string; scope: "gnmic" }[];
+  skips: Skip[];
+  /** Targets written under another key than the device name (duplicate names). */
+  renamed: Renamed[];
+}
+
+export interface Renamed {
+  device: string;
+  id: number;
+  display: string;
+  reason: "duplicate_name";
+  scope: "gnmic";
+  key: string;
 }
 
 function taxonomy(d: Device): Record<string, string> {
@@ -73,34 +87,33 @@ const q = (s: string) => JSON.stringify(s);
 
 export function generate(devices: readonly Device[], opts: GenerateOptions = DEFAULT_GENERATE): Generated {
   const list = sorted(devices);
-  // Device names are unique in NetBox per site/tenant, not globally: a duplicate name would
-  // collide as a gnmic target key. First one (lowest id) wins; the rest are reported.
+  // Device names are unique in NetBox per site/tenant, not globally. Only the gnmic target key
+  // can collide (file_sd groups differ by their site label): the lowest id keeps the plain name,
+  // so an existing target is not renamed when a namesake appears elsewhere.
   const gnmic: string[] = [];
   const snmp: string[] = [];
   const prom: string[] = [];
   const probes: Record<ProbeKind, string[]> = { icmp: [], tcp: [], http: [], dns: [] };
   const skips: Generated["skips"] = [];
-  const names = new Set<string>();
+  const renamed: Renamed[] = [];
+  const gnmicKeys = new Set<string>();
   const counts: Record<string, number> = { gnmic: 0, snmp: 0, prometheus: 0 };
   for (const k of PROBE_KINDS) counts[`blackbox-${k}`] = 0;
 
   for (const d of list) {
-    if (names.has(d.labels.device)) {
-      skips.push({ device: d.labels.device, reason: "duplicate_name", detail: `device id ${d.id} has the same name as another device`, scope: "gnmic" });
-      continue;
-    }
-    names.add(d.labels.device);
     const labels = taxonomy(d);
     const types: string[] = [];
 
     if (d.gnmi.enabled) {
       const subs = opts.profiles[d.telemetryProfile];
       if (!subs) {
-        skips.push({ device: d.labels.device, reason: "unknown_telemetry_profile", detail: `telemetry_profile ${q(d.telemetryProfile)} is not one of ${Object.keys(opts.profiles).sort().join(", ")}`, scope: "gnmic" });
+        skips.push({ device: d.labels.device, id: d.id, display: d.display, reason: "unknown_telemetry_profile", detail: `telemetry_profile ${q(d.telemetryProfile)} is not one of ${Object.keys(opts.profiles).sort().join(", ")}`, scope: "gnmic" });
       } else {
+        const key = gnmicKey(d, gnmicKeys);
+        if (key !== d.labels.device) renamed.push({ device: d.labels.device, id: d.id, display: d.display, reason: "duplicate_name", scope: "gnmic", key });
         const tags = TAXONOMY_LABELS.map((k) => `    ${k}: ${q(d.labels[k])}`).join("\n");
         gnmic.push(
-          `${q(d.labels.device)}:\n  address: ${q(hostPort(d.address, d.gnmi.port))}\n  subscriptions: [${subs.map(q).join(", ")}]\n  event-tags:\n${tags}\n`,
+          `${q(key)}:\n  address: ${q(hostPort(d.address, d.gnmi.port))}\n  subscriptions: [${subs.map(q).join(", ")}]\n  event-tags:\n${tags}\n`,
         );
         types.push("gnmic");
         counts.gnmic++;
@@ -133,7 +146,16 @@ export function generate(devices: readonly Device[], opts: GenerateOptions = DEF
     },
     counts,
     skips,
+    renamed,
   };
+}
+
+/** The device's gnmic target key, unique among `taken` (which it is added to). */
+function gnmicKey(d: Device, taken: Set<string>): string {
+  const candidates = [d.labels.device, `${d.labels.device}@${d.labels.site}`, `${d.labels.device}@${d.labels.site}#${d.id}`];
+  const key = candidates.find((k) => !taken.has(k)) ?? candidates[2];
+  taken.add(key);
+  return key;
 }
 
 /** Serializes records into one file's text. */

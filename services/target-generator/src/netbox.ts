@@ -1,5 +1,5 @@
 /**
- * NetBox REST client (NetBox 4.x): lists monitored devices and the sites (for their region).
+ * NetBox REST client (NetBox >= 4.0: the device's `role`, not 3.x `device_role`): lists monitored devices and the sites (for their region).
  *
  * - Pagination by `limit`/`offset` until `count` is reached. The `next` link is ignored on
  *   purpose: behind a proxy NetBox often advertises its internal host there.
@@ -56,8 +56,13 @@ export function authorizationHeader(token: string): string {
 
 const pageSchema = z.object({ count: z.number().int().nonnegative(), results: z.array(z.unknown()) });
 
-/** Default device filters: the monitoring flag, active status and a primary IP. */
-export const DEVICE_FILTERS: Record<string, string> = { cf_helios_monitor: "true", status: "active", has_primary_ip: "true" };
+/**
+ * Default device filter: the monitoring flag only. Status and primary IP are deliberately NOT
+ * filtered server-side (status=active, has_primary_ip=true would make NetBox drop monitored
+ * devices unseen): the generator reads every monitored device and accounts for each one,
+ * skipping a planned device or one without an address with a logged and counted reason.
+ */
+export const DEVICE_FILTERS: Record<string, string> = { cf_helios_monitor: "true" };
 
 export class NetBoxClient {
   private readonly base: string;

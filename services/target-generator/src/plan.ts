@@ -24,6 +24,8 @@ export const NAMESPACE = "helios-collection";
 export const ANN_HASH = "helios.io/content-hash";
 export const ANN_DEVICES = "helios.io/device-count";
 export const ANN_CONFIGMAPS = "helios.io/configmaps";
+/** On helios-targets-prometheus: targets per type and fallbacks per field (src/guard.ts), the guards' baseline. */
+export const ANN_STATS = "helios.io/sync-stats";
 export const LABEL_KIND = "helios.io/target-kind";
 export const MANAGED_BY = "helios-target-generator";
 
@@ -57,7 +59,7 @@ export function contentHash(data: Record<string, string>): string {
 }
 
 /** Generated files -> the ConfigMaps that hold them, split as documented above. */
-export function desiredConfigMaps(gen: Generated, deviceCount: number, opts: { partMaxBytes?: number; configMapMaxBytes?: number } = {}): DesiredConfigMap[] {
+export function desiredConfigMaps(gen: Generated, deviceCount: number, opts: { partMaxBytes?: number; configMapMaxBytes?: number; stats?: string } = {}): DesiredConfigMap[] {
   const partMax = opts.partMaxBytes ?? PART_MAX_BYTES;
   const cmMax = opts.configMapMaxBytes ?? CONFIGMAP_MAX_BYTES;
   const out: DesiredConfigMap[] = [];
@@ -88,6 +90,7 @@ export function desiredConfigMaps(gen: Generated, deviceCount: number, opts: { p
           [ANN_HASH]: contentHash(data),
           [ANN_DEVICES]: String(deviceCount),
           ...(i === 0 ? { [ANN_CONFIGMAPS]: String(groups.length) } : {}),
+          ...(i === 0 && kind === "prometheus" && opts.stats !== undefined ? { [ANN_STATS]: opts.stats } : {}),
         },
       });
     });
@@ -133,7 +136,7 @@ export function planWrites(desired: readonly DesiredConfigMap[], existing: Reado
 }
 
 function sameAnnotations(a: Record<string, string>, b: Record<string, string>): boolean {
-  return [ANN_HASH, ANN_DEVICES, ANN_CONFIGMAPS].every((k) => a[k] === b[k]);
+  return [ANN_HASH, ANN_DEVICES, ANN_CONFIGMAPS, ANN_STATS].every((k) => a[k] === b[k]);
 }
 
 export interface Plausibility {

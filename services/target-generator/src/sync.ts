@@ -1,10 +1,15 @@
 /**
- * One sync: NetBox -> normalize -> generate -> read current targets -> plausibility guard ->
- * write what changed. Any failure leaves the current targets untouched, counts an error by
- * stage and reports ok=false (the CLI exits non-zero).
+ * One sync: NetBox -> schema check -> normalize -> generate -> read current targets -> guards
+ * (device count, per target type, per label fallback) -> write what changed. Any failure
+ * leaves the current targets untouched, counts an error by stage and reports ok=false (the
+ * CLI exits non-zero). Every monitored device NetBox returns is accounted for: written per
+ * target type, or skipped with a reason, a log line (NetBox id and display) and the
+ * helios_target_sync_skipped_devices{reason,scope} gauge; one summary line per sync.
  */
 import type { Logger } from "pino";
-import { DEFAULT_GENERATE, generate, GenerateOptions } from "./generate";
+import { DEFAULT_GENERATE, generate, GenerateOptions, Renamed } from "./generate";
+import { checkTargetGuards, GuardOptions, previousStats, serializeStats, SyncStats, syncStats } from "./guard";
+import { checkSchema, SchemaError } from "./schema";
 import { NetBoxClient } from "./netbox";
 import { DEFAULT_NORMALIZE, normalizeDevice, NormalizeOptions, SiteInfo } from "./normalize";
 import { checkPlausible, desiredConfigMaps, WriteAction } from "./plan";
@@ -22,6 +27,8 @@ export interface SyncOptions {
   /** Write even an implausible drop (e.g. to zero devices). */
   force?: boolean;
   maxDropRatio?: number;
+  /** Per-label fallback guard threshold (fraction of devices). */
+  maxFallbackRatio?: number;
   now?: () => number;
 }
 
@@ -32,6 +39,10 @@ export interface SyncResult {
   devices: number;
   counts: Record<string, number>;
   skips: Skip[];
+  renamed: Renamed[];
+  /** Monitored devices NetBox returned (written + skipped as a whole). */
+  monitored: number;
+  stats?: SyncStats;
   actions: WriteAction[];
   written: number;
 }
@@ -54,25 +65,30 @@ export async function syncOnce(o: SyncOptions): Promise<SyncResult> {
   const m = o.metrics;
   m.runs.inc();
   m.lastRun.set(started / 1000);
-  const result: SyncResult = { ok: false, devices: 0, counts: {}, skips: [], actions: [], written: 0 };
+  const result: SyncResult = { ok: false, devices: 0, monitored: 0, counts: {}, skips: [], renamed: [], actions: [], written: 0 };
   const fail = (stage: string, e: unknown): SyncResult => {
     m.errors.inc({ stage });
     m.duration.set((now() - started) / 1000);
     result.stage = stage;
     result.error = e instanceof Error ? e.message : String(e);
-    o.log.error({ stage, err: result.error }, "target sync failed; current targets left untouched");
+    o.log.error({ stage, err: result.error, ...(e instanceof SchemaError ? { field: e.field } : {}) }, "target sync failed; current targets left untouched");
     return result;
   };
 
   let rawDevices: unknown[];
-  let sites: Map<number, SiteInfo>;
+  let rawSites: unknown[];
   try {
-    const [d, s] = await Promise.all([o.client.listDevices(), o.client.listSites()]);
-    rawDevices = d;
-    sites = siteMap(s);
+    [rawDevices, rawSites] = await Promise.all([o.client.listDevices(), o.client.listSites()]);
   } catch (e) {
     return fail("netbox", e);
   }
+  try {
+    checkSchema(rawDevices, rawSites);
+  } catch (e) {
+    return fail("schema", e);
+  }
+  const sites: Map<number, SiteInfo> = siteMap(rawSites);
+  result.monitored = rawDevices.length;
 
   let devices: Device[];
   let desired;
@@ -86,13 +102,15 @@ export async function syncOnce(o: SyncOptions): Promise<SyncResult> {
     }
     const gen = generate(devices, o.generate ?? DEFAULT_GENERATE);
     result.skips.push(...gen.skips);
+    result.renamed = gen.renamed;
     result.counts = gen.counts;
     result.devices = gen.counts.prometheus;
-    desired = desiredConfigMaps(gen, result.devices);
+    result.stats = syncStats(gen, devices);
+    desired = desiredConfigMaps(gen, result.devices, { stats: serializeStats(result.stats) });
   } catch (e) {
     return fail("generate", e);
   }
-  for (const s of result.skips) o.log.warn({ device: s.device, id: s.id, reason: s.reason, scope: s.scope }, s.detail);
+  logAccounting(o.log, result);
 
   let existing;
   try {
@@ -103,8 +121,11 @@ export async function syncOnce(o: SyncOptions): Promise<SyncResult> {
   const previous = previousDeviceCount(existing);
   const verdict = checkPlausible(previous, result.devices, { force: o.force, maxDropRatio: o.maxDropRatio });
   if (!verdict.ok) return fail("guard", new Error(`${verdict.reason}; not writing (use --force if this is intended)`));
-  if (o.force && previous !== undefined && !checkPlausible(previous, result.devices, { maxDropRatio: o.maxDropRatio }).ok) {
-    o.log.warn({ previous, devices: result.devices }, "implausible drop written because --force was given");
+  const guardOptions: GuardOptions = { maxDropRatio: o.maxDropRatio, maxFallbackRatio: o.maxFallbackRatio };
+  const targetVerdict = checkTargetGuards(previousStats(existing), result.stats!, result.devices, guardOptions);
+  if (!targetVerdict.ok && !o.force) return fail("guard", new Error(`${targetVerdict.reason}; not writing (use --force if this is intended)`));
+  if (o.force && ((previous !== undefined && !checkPlausible(previous, result.devices, { maxDropRatio: o.maxDropRatio }).ok) || !targetVerdict.ok)) {
+    o.log.warn({ previous, devices: result.devices, reason: targetVerdict.reason }, "implausible change written because --force was given");
   }
 
   try {
@@ -125,10 +146,28 @@ export async function syncOnce(o: SyncOptions): Promise<SyncResult> {
     const [reason, scope] = k.split("\0");
     m.skipped.set({ reason, scope }, n);
   }
+  m.renamed.reset();
+  for (const r of result.renamed) m.renamed.inc({ reason: r.reason, scope: r.scope });
+  m.fallbacks.reset();
+  for (const [field, n] of Object.entries(result.stats!.fallbacks)) m.fallbacks.set({ field }, n);
   const end = now();
   m.markSuccess(end / 1000);
   m.duration.set((end - started) / 1000);
   result.ok = true;
   o.log.info({ devices: result.devices, counts: result.counts, skipped: result.skips.length, written: result.written, target: o.writer.describe() }, "target sync done");
   return result;
+}
+
+/** One line per skipped device or target type, one per renamed target, and the sync's summary. */
+function logAccounting(log: Logger, r: SyncResult): void {
+  for (const s of r.skips) {
+    // A planned/offline device is left out by design; anything else is data to fix.
+    const level = s.reason === "not_active" ? "info" : "warn";
+    log[level]({ id: s.id, display: s.display, device: s.device, reason: s.reason, scope: s.scope }, `device skipped: ${s.detail}`);
+  }
+  for (const n of r.renamed) log.warn({ id: n.id, display: n.display, device: n.device, reason: n.reason, scope: n.scope, key: n.key }, `device name is not unique: ${n.scope} target key ${n.key}`);
+  const skipped: Record<string, number> = {};
+  for (const s of r.skips) skipped[`${s.reason}/${s.scope}`] = (skipped[`${s.reason}/${s.scope}`] ?? 0) + 1;
+  const devicesSkipped = r.skips.filter((s) => s.scope === "device").length;
+  log.info({ monitored: r.monitored, written: r.devices, devicesSkipped, targets: r.counts, skipped, renamed: r.renamed.length, fallbacks: r.stats?.fallbacks }, "target sync summary");
 }

@@ -8,6 +8,10 @@ export interface FakeDeviceSpec {
   name: string | null;
   site?: number | null;
   ip?: string | null;
+  /** A second primary address (dual stack): set as primary_ip6 next to an IPv4 `ip`. */
+  ip6?: string | null;
+  /** NetBox's display; defaults to the name, or "<model> (<id>)" as NetBox shows an unnamed device. */
+  display?: string;
   vendor?: string | null;
   platform?: string | null;
   role?: string | null;
@@ -18,19 +22,23 @@ export interface FakeDeviceSpec {
 export function rawDevice(s: FakeDeviceSpec): Record<string, unknown> {
   const ip = s.ip === undefined ? `10.0.${Math.floor(s.id / 250)}.${(s.id % 250) + 1}/24` : s.ip;
   const vendor = s.vendor === undefined ? "arista" : s.vendor;
+  const ipRef = (address: string) => ({ id: s.id, address, family: { value: address.includes(":") ? 6 : 4, label: address.includes(":") ? "IPv6" : "IPv4" } });
+  const ip4 = ip !== null && !ip.includes(":") ? ipRef(ip) : null;
+  const ip6 = ip !== null && ip.includes(":") ? ipRef(ip) : s.ip6 ? ipRef(s.ip6) : null;
   return {
     id: s.id,
     url: `http://netbox.internal/api/dcim/devices/${s.id}/`,
-    display: s.name,
+    display: s.display ?? s.name ?? `7280R3 (${s.id})`,
     name: s.name,
     device_type: { id: 1, model: "7280R3", slug: "7280r3", manufacturer: vendor === null ? null : { id: 1, name: vendor, slug: vendor } },
     role: s.role === null ? null : { id: 1, name: s.role ?? "leaf", slug: s.role ?? "leaf" },
     platform: s.platform === null ? null : { id: 1, name: s.platform ?? "eos", slug: s.platform ?? "eos" },
     site: s.site === null ? null : { id: s.site ?? 1, name: `site ${s.site ?? 1}`, slug: `site-${s.site ?? 1}` },
     status: { value: s.status ?? "active", label: "Active" },
-    primary_ip: ip === null ? null : { id: s.id, address: ip, family: { value: ip.includes(":") ? 6 : 4, label: "IPv4" } },
-    primary_ip4: null,
-    primary_ip6: null,
+    // NetBox's computed primary_ip: IPv6 first unless the server sets PREFER_IPV4 (the generator ignores it).
+    primary_ip: ip6 ?? ip4,
+    primary_ip4: ip4,
+    primary_ip6: ip6,
     custom_fields: {
       helios_monitor: true,
       gnmi_enabled: true,
@@ -40,6 +48,8 @@ export function rawDevice(s: FakeDeviceSpec): Record<string, unknown> {
       telemetry_profile: "standard",
       monitoring_tier: "gold",
       blackbox_probes: "icmp, tcp:22",
+      snmp_auth: null,
+      address_family: null,
       ...(s.cf ?? {}),
     },
   };

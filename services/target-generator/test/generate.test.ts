@@ -59,16 +59,34 @@ describe("generators", () => {
     expect(generate(devices).counts).toEqual({ gnmic: 3, snmp: 3, prometheus: 4, "blackbox-icmp": 2, "blackbox-tcp": 1, "blackbox-http": 1, "blackbox-dns": 1 });
   });
 
-  it("an unknown telemetry_profile drops only the gnmic target; duplicate names keep the lowest id", () => {
+  it("an unknown telemetry_profile drops only the gnmic target, logged with id and display", () => {
     const [a] = goldenInventory().filter((d) => d.labels.device === "leaf-1");
-    const odd = { ...a, id: 99, telemetryProfile: "nonsense", labels: { ...a.labels, device: "leaf-9" } };
-    const dup = { ...a, id: 100 };
-    const g = generate([a, odd, dup]);
+    const odd = { ...a, id: 99, display: "leaf-9", telemetryProfile: "nonsense", labels: { ...a.labels, device: "leaf-9" } };
+    const g = generate([a, odd]);
     expect(g.counts.gnmic).toBe(1);
     expect(g.counts.prometheus).toBe(2);
-    expect(g.skips.map((s) => [s.device, s.reason])).toEqual([
-      ["leaf-1", "duplicate_name"],
-      ["leaf-9", "unknown_telemetry_profile"],
+    expect(g.skips).toEqual([{ device: "leaf-9", id: 99, display: "leaf-9", reason: "unknown_telemetry_profile", detail: expect.stringMatching(/"nonsense"/), scope: "gnmic" }]);
+  });
+
+  it("a name held in several sites loses nothing: the lowest id keeps the gnmic key, the others get <name>@<site>", () => {
+    const [a] = goldenInventory().filter((d) => d.labels.device === "leaf-1");
+    const otherSite = { ...a, id: 100, address: "10.9.9.9", labels: { ...a.labels, site: "site-2" } };
+    const sameSite = { ...a, id: 101, address: "10.9.9.10", labels: { ...a.labels, site: "site-2" } }; // NetBox allows it with another tenant
+    const g = generate([sameSite, otherSite, a]);
+    expect(g.skips).toEqual([]);
+    for (const t of ["gnmic", "snmp", "prometheus", "blackbox-icmp", "blackbox-tcp"]) expect(g.counts[t]).toBe(3);
+    const t = YAML.parse(render("gnmic", g.files.gnmic[0].records));
+    expect(Object.keys(t)).toEqual(["leaf-1", "leaf-1@site-2", "leaf-1@site-2#101"]);
+    expect(t["leaf-1@site-2"]["event-tags"]).toMatchObject({ device: "leaf-1", site: "site-2" });
+    expect(g.renamed.map((r) => [r.id, r.key, r.scope])).toEqual([
+      [100, "leaf-1@site-2", "gnmic"],
+      [101, "leaf-1@site-2#101", "gnmic"],
+    ]);
+    const prom = JSON.parse(render("file_sd", g.files.prometheus[0].records)) as { targets: string[]; labels: Record<string, string> }[];
+    expect(prom.map((p) => [p.labels.device, p.labels.site, p.targets[0]])).toEqual([
+      ["leaf-1", "site-1", a.address],
+      ["leaf-1", "site-2", "10.9.9.9"],
+      ["leaf-1", "site-2", "10.9.9.10"],
     ]);
   });
 

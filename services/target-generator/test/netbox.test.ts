@@ -72,8 +72,9 @@ describe("NetBoxClient", () => {
     const u = new URL(srv.requests[2].url, "http://x");
     expect(u.pathname).toBe("/api/dcim/devices/");
     expect(u.searchParams.get("cf_helios_monitor")).toBe("true");
-    expect(u.searchParams.get("status")).toBe("active");
-    expect(u.searchParams.get("has_primary_ip")).toBe("true");
+    // Status and primary IP are judged by the generator (skipped and counted), not filtered away unseen.
+    expect(u.searchParams.has("status")).toBe(false);
+    expect(u.searchParams.has("has_primary_ip")).toBe(false);
     expect(u.searchParams.getAll("site")).toEqual(["a", "b"]);
     expect(u.searchParams.get("offset")).toBe("20");
   });

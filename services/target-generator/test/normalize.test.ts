@@ -17,6 +17,7 @@ describe("normalizeDevice", () => {
     expect(r.skips).toEqual([]);
     expect(r.device).toEqual({
       id: 7,
+      display: "leaf-1",
       address: "10.0.0.8",
       labels: { device: "leaf-1", site: "site-1", region: "eu-west", vendor: "arista", platform: "eos", role: "leaf", tier: "gold" },
       gnmi: { enabled: true, port: 6030 },
@@ -26,6 +27,8 @@ describe("normalizeDevice", () => {
         { kind: "icmp", target: "10.0.0.8" },
         { kind: "tcp", target: "10.0.0.8:22" },
       ],
+      // The optional custom fields are null on this device: their defaults apply, and are counted.
+      fallbacks: ["custom_fields.address_family", "custom_fields.snmp_auth"],
     });
   });
 
@@ -35,6 +38,43 @@ describe("normalizeDevice", () => {
     expect(r.device?.gnmi.port).toBe(57400);
     expect(r.device?.snmp).toEqual({ enabled: true, module: "if_mib", auth: "v3_ro" });
     expect(r.device?.telemetryProfile).toBe("standard");
+    expect(r.device?.fallbacks.sort()).toEqual(["custom_fields.address_family", "custom_fields.gnmi_port", "custom_fields.snmp_module", "custom_fields.telemetry_profile", "platform"]);
+  });
+
+  describe("address family (primary_ip4 / primary_ip6, never NetBox's computed primary_ip)", () => {
+    const dual = (cf: Record<string, unknown> = {}) => rawDevice({ id: 5, name: "dual", ip: "192.0.2.5/24", ip6: "2001:db8::5/64", cf });
+    it("NetBox's primary_ip of a dual-stack device is IPv6 (no PREFER_IPV4); the default prefer-ipv4 still picks IPv4", () => {
+      expect((dual().primary_ip as { address: string }).address).toBe("2001:db8::5/64");
+      expect(normalizeDevice(dual(), opts).device?.address).toBe("192.0.2.5");
+    });
+    it.each([
+      ["ipv4", "192.0.2.5"],
+      ["ipv6", "2001:db8::5"],
+      ["prefer-ipv4", "192.0.2.5"],
+      ["prefer-ipv6", "2001:db8::5"],
+    ] as const)("--address-family %s on a dual-stack device -> %s", (family, address) => {
+      expect(normalizeDevice(dual(), { ...opts, addressFamily: family }).device?.address).toBe(address);
+    });
+    it("the device's address_family custom field overrides the global setting", () => {
+      const r = normalizeDevice(dual({ address_family: "ipv6" }), { ...opts, addressFamily: "ipv4" });
+      expect(r.device?.address).toBe("2001:db8::5");
+      expect(r.device?.fallbacks).not.toContain("custom_fields.address_family");
+    });
+    it("an IPv6-only device is kept by prefer-ipv4, skipped by ipv4 with no_address_in_family", () => {
+      const v6only = rawDevice({ id: 6, name: "v6only", ip: "2001:db8::6/64" });
+      expect(normalizeDevice(v6only, opts).device?.address).toBe("2001:db8::6");
+      const r = normalizeDevice(v6only, { ...opts, addressFamily: "ipv4" });
+      expect(r.device).toBeUndefined();
+      expect(r.skips[0]).toMatchObject({ id: 6, display: "v6only", reason: "no_address_in_family", scope: "device" });
+    });
+    it("an unknown address_family value skips the device with invalid_address_family", () => {
+      expect(normalizeDevice(dual({ address_family: "both" }), opts).skips[0]).toMatchObject({ reason: "invalid_address_family", detail: expect.stringMatching(/"both" is not one of ipv4, ipv6, prefer-ipv4, prefer-ipv6/) });
+    });
+  });
+
+  it("an unnamed device is skipped and identified by NetBox's display name and id", () => {
+    const r = normalizeDevice(rawDevice({ id: 105, name: null, display: "r105-torsw:1" }), opts);
+    expect(r.skips).toEqual([{ device: "id:105", id: 105, display: "r105-torsw:1", reason: "missing_name", detail: expect.any(String), scope: "device" }]);
   });
 
   it("IPv6 primary addresses get brackets in host:port targets", () => {
@@ -48,6 +88,7 @@ describe("normalizeDevice", () => {
 
   const bad: [string, unknown, string][] = [
     ["not an object", "leaf-1", "not_an_object"],
+    ["offline status", rawDevice({ id: 1, name: "a", status: "offline" }), "not_active"],
     ["no name", rawDevice({ id: 1, name: null }), "missing_name"],
     ["name with spaces", rawDevice({ id: 1, name: "leaf 1" }), "invalid_name"],
     ["helios_monitor false", rawDevice({ id: 1, name: "a", cf: { helios_monitor: false } }), "not_monitored"],

@@ -39,8 +39,12 @@ describe("target generator against a real NetBox", () => {
     const r = await cli(nb.tokens.v2);
     expect(r.stderr).toContain("target sync done");
     expect(r.status).toBe(0);
-    // Skipped and logged: the device at a site without region. The others never match the filters.
-    expect(r.stderr).toMatch(/"device":"x-lab".*"reason":"missing_region"/);
+    // Skipped and logged with NetBox id and display: the planned device, the one without an IP
+    // and the one at a site without region (the unmonitored one is not monitored: never returned).
+    expect(r.stderr).toMatch(/"display":"x-lab".*"reason":"missing_region"/);
+    expect(r.stderr).toMatch(/"display":"x-planned".*"reason":"not_active"/);
+    expect(r.stderr).toMatch(/"display":"x-no-ip".*"reason":"missing_primary_ip"/);
+    expect(r.stderr).not.toContain("x-unmonitored");
 
     const prom = readJson(dir, "prometheus.json");
     expect(prom.map((g) => g.labels.device)).toEqual(seeded.map((s) => s.name));

@@ -86,11 +86,11 @@ describe("syncOnce safety", () => {
 
   it("bad devices are skipped and counted; the rest is written", async () => {
     const metrics = new SyncMetrics();
-    const bad = [rawDevice({ id: 900, name: null }), rawDevice({ id: 901, name: "noip", ip: null }), "garbage"];
+    const bad = [rawDevice({ id: 900, name: null }), rawDevice({ id: 901, name: "noip", ip: null }), rawDevice({ id: 902, name: "planned", status: "planned" })];
     const r = await syncOnce({ client: inventory([...raws(5), ...bad]), writer: new DirectoryWriter(dir), metrics, log });
     expect(r.ok).toBe(true);
     expect(r.devices).toBe(5);
-    expect(r.skips.map((s) => s.reason).sort()).toEqual(["missing_name", "missing_primary_ip", "not_an_object"]);
+    expect(r.skips.map((s) => s.reason).sort()).toEqual(["missing_name", "missing_primary_ip", "not_active"]);
     expect(await metricValue(metrics, "helios_target_sync_skipped_devices", { reason: "missing_primary_ip" })).toBe(1);
     expect(await metricValue(metrics, "helios_target_sync_last_success_timestamp_seconds")).toBeGreaterThan(1.7e9);
   });
