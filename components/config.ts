@@ -269,6 +269,16 @@ export function parseHeliosConfig(input: RawConfigInput): HeliosConfig {
         problems.push(`${NS}${k}: is required to deploy (${SECRET_KEYS[k]}); set it with \`pulumi config set --secret ${NS}${k} <value>\``);
       }
     }
+    // Secrets the chosen options need, checked here with everything else so that `pulumi up` stops
+    // before the first resource instead of failing inside a layer after others were created.
+    const needs = (k: SecretKey, why: string) => {
+      if (secrets[k] === undefined && !problems.some((p) => p.startsWith(NS + k))) {
+        problems.push(`${NS}${k}: is required ${why}; set it with \`pulumi config set --secret ${NS}${k} <value>\``);
+      }
+    };
+    needs("grafanaAdminPassword", "to deploy (Grafana's admin login)");
+    if (parsed.oidc !== undefined) needs("oidcClientSecret", "when helios:oidc is set");
+    if (parsed.storageTopology !== undefined && parsed.storageTopology !== "cloud-s3") needs("minioRootPassword", `for storageTopology ${parsed.storageTopology}`);
     if (parsed.maxmindAccountId === undefined) {
       problems.push(`${NS}maxmindAccountId: is required to deploy (the flow-enricher's GeoIP databases are downloaded with it); set it in Pulumi.${input.stack}.yaml`);
     }

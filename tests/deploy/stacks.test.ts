@@ -34,6 +34,8 @@ const SECRETS: Record<string, string> = {
   "helios:netboxToken": "Token 0123456789abcdef0123456789abcdef01234567",
   "helios:maxmindLicenseKey": "test-license-key",
   "helios:minioRootPassword": "minio-root-password-for-tests",
+  "helios:grafanaAdminPassword": "grafana-admin-password-for-tests",
+  "helios:oidcClientSecret": "oidc-client-secret-for-tests",
 };
 
 const clusters: Record<string, KubeCluster> = {};
@@ -58,7 +60,7 @@ beforeAll(async () => {
   project = prepareDeployProject(started, { "dc-a": TEST_CONFIG, "dc-b": TEST_CONFIG });
   for (const stack of STACKS) {
     const init = project.pulumi(["stack", "init", stack]);
-    expect(init.stderr).toBe("");
+    if (init.status !== 0) throw new Error(`pulumi stack init ${stack}: ${init.stderr}`);
     for (const [key, value] of Object.entries(SECRETS)) {
       const set = project.pulumi(["config", "set", "--secret", "-s", stack, key, value]);
       if (set.status !== 0) throw new Error(`pulumi config set ${key}: ${set.stderr}`);

@@ -48,6 +48,8 @@ export function prepareDeployProject(clusters: KubeCluster[], stackConfig: Recor
     PULUMI_CONFIG_PASSPHRASE: "helios-deploy-test",
     PULUMI_SKIP_UPDATE_CHECK: "1",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    // The provider binaries are on PATH (tools bin) too; use the installed plugins only.
+    PULUMI_IGNORE_AMBIENT_PLUGINS: "true",
     PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
     KUBECONFIG: kubeconfig,
     HELIOS_OFFLINE_PLAN: "",

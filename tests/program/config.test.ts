@@ -110,7 +110,13 @@ describe("stack config", () => {
   });
 
   it("accepts secrets set as secrets, and makes absent ones placeholders only in plan mode", () => {
-    const deployable = { "helios:netboxToken": { secure: "v1:abc" }, "helios:maxmindLicenseKey": { secure: "v1:def" }, "helios:maxmindAccountId": "123456" };
+    const deployable = {
+      "helios:netboxToken": { secure: "v1:abc" },
+      "helios:maxmindLicenseKey": { secure: "v1:def" },
+      "helios:grafanaAdminPassword": { secure: "v1:ghi" },
+      "helios:minioRootPassword": { secure: "v1:jkl" },
+      "helios:maxmindAccountId": "123456",
+    };
     const real = parse(baseConfig(deployable), [], false);
     expect(real.secrets.netboxToken).toBeDefined();
     expect(real.secrets.slackWebhookUrl).toBeUndefined();
@@ -129,6 +135,23 @@ describe("stack config", () => {
     expect(msg).toContain("helios:maxmindLicenseKey: is required to deploy");
     expect(msg).toContain("helios:maxmindAccountId: is required to deploy");
     expect(msg).toContain("pulumi config set --secret helios:netboxToken");
+  });
+
+  it("refuses, before any resource, a deployment without the secrets its options need", () => {
+    const base = { "helios:netboxToken": { secure: "v1:abc" }, "helios:maxmindLicenseKey": { secure: "v1:def" }, "helios:maxmindAccountId": "1" };
+    const msgOf = (extra: Record<string, unknown>) => {
+      try {
+        parse(baseConfig({ ...base, ...extra }), [], false);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return "";
+    };
+    expect(msgOf({ "helios:storageTopology": "cloud-s3" })).toContain("helios:grafanaAdminPassword: is required to deploy");
+    const oidc = { issuerUrl: "https://sso.example.net/realms/x", clientId: "grafana" };
+    expect(msgOf({ "helios:oidc": oidc })).toContain("helios:oidcClientSecret: is required when helios:oidc is set");
+    expect(msgOf({ "helios:storageTopology": "single-dc-minio" })).toContain("helios:minioRootPassword: is required for storageTopology single-dc-minio");
+    expect(msgOf({ "helios:storageTopology": "cloud-s3" })).not.toContain("helios:minioRootPassword");
   });
 
   it("rejects a stack that lists itself or a peer twice, and multi-dc-minio without peers", () => {

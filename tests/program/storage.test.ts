@@ -137,11 +137,11 @@ describe("storage per topology and tier", () => {
     await expect(synth(topologyConfig("cloud-s3", { "helios:objectStorage": { publicEndpoint: "https://s3.example.net" } }))).rejects.toThrow(
       /helios:objectStorage.publicEndpoint: only applies to MinIO topologies/,
     );
-    // Outside the offline plan a MinIO topology without its root password is refused.
-    const { requireMinioRootPassword } = await import("../../components/storage");
-    const values = { ...flat(topologyConfig("single-dc-minio", { "helios:maxmindAccountId": "1" })), "helios:netboxToken": "t", "helios:maxmindLicenseKey": "k" };
-    const config = parseHeliosConfig({ values, secretKeys: new Set(["helios:netboxToken", "helios:maxmindLicenseKey"]), stack: "dc-t", planMode: false });
-    expect(() => requireMinioRootPassword(config)).toThrow(/helios:minioRootPassword: is required for storageTopology single-dc-minio/);
+    // Outside the offline plan a MinIO topology without its root password is refused with the rest of
+    // the config, before any resource.
+    const values = { ...flat(topologyConfig("single-dc-minio", { "helios:maxmindAccountId": "1" })), "helios:netboxToken": "t", "helios:maxmindLicenseKey": "k", "helios:grafanaAdminPassword": "g" };
+    const secretKeys = new Set(["helios:netboxToken", "helios:maxmindLicenseKey", "helios:grafanaAdminPassword"]);
+    expect(() => parseHeliosConfig({ values, secretKeys, stack: "dc-t", planMode: false })).toThrow(/helios:minioRootPassword: is required for storageTopology single-dc-minio/);
   });
 });
 

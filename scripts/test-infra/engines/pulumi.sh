@@ -34,10 +34,16 @@ install_pulumi() {
   minio_version="$(npm_locked_version @pulumi/minio)"
   aws_version="$(npm_locked_version @pulumi/aws)"
 
-  if ! { stamped "pulumi-$HELIOS_PULUMI_CLI_VERSION" && [ -x "$BIN/pulumi" ] && [ -x "$BIN/pulumi-resource-helios-fake" ]; }; then
+  if ! { stamped "pulumi-$HELIOS_PULUMI_CLI_VERSION" && [ -x "$BIN/pulumi" ]; }; then
     build_go_tool pulumi "$gomod/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi "-X $version_pkg=$HELIOS_PULUMI_CLI_VERSION"
-    build_go_tool pulumi-resource-helios-fake "$gomod/pulumi" ./cmd/pulumi-resource-helios-fake ""
     stamp "pulumi-$HELIOS_PULUMI_CLI_VERSION"
+  fi
+  # Our fake changes with its source: rebuilt (and reinstalled as a plugin) when main.go does.
+  local fake_sum
+  fake_sum="$(sha256sum "$gomod/pulumi/cmd/pulumi-resource-helios-fake/main.go" | cut -c1-12)"
+  if ! { stamped "pulumi-resource-helios-fake-$fake_sum" && [ -x "$BIN/pulumi-resource-helios-fake" ]; }; then
+    build_go_tool pulumi-resource-helios-fake "$gomod/pulumi" ./cmd/pulumi-resource-helios-fake ""
+    stamp "pulumi-resource-helios-fake-$fake_sum"
   fi
   if ! { stamped "pulumi-language-nodejs-$HELIOS_PULUMI_NODEJS_HOST_VERSION" && [ -x "$BIN/pulumi-language-nodejs" ]; }; then
     build_go_tool pulumi-language-nodejs "$gomod/pulumi-nodejs" github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs \
@@ -61,7 +67,7 @@ install_pulumi() {
 
   # Plugins, installed offline into the tests' PULUMI_HOME.
   export PULUMI_HOME="$TOOLS/pulumi-home"
-  local plugin_stamp="plugins-k$kube_version-r$random_version-m$minio_version-a$aws_version-$HELIOS_PULUMI_CLI_VERSION"
+  local plugin_stamp="plugins-k$kube_version-r$random_version-m$minio_version-a$aws_version-$HELIOS_PULUMI_CLI_VERSION-fake$fake_sum"
   if ! stamped "$plugin_stamp"; then
     rm -rf "$PULUMI_HOME/plugins"
     PULUMI_SKIP_UPDATE_CHECK=1 "$BIN/pulumi" plugin install resource kubernetes "$kube_version" --file "$BIN/pulumi-resource-kubernetes" >/dev/null

@@ -37,9 +37,11 @@ type fakeProvider struct {
 	version string
 }
 
+// The type is the URN's second-to-last part, after any parent types (`parent$type`).
 func resourceType(urn string) string {
 	parts := strings.Split(urn, "::")
-	return parts[len(parts)-2]
+	qualified := strings.Split(parts[len(parts)-2], "$")
+	return qualified[len(qualified)-1]
 }
 
 func (p *fakeProvider) covers(typ string) error {
