@@ -1,6 +1,7 @@
 // The flow pipeline per tier: Strimzi Kafka, Altinity ClickHouse, goflow2, flow-enricher and the
 // migration Job, sized from components/tiers.ts, every custom resource after its operator release.
 import { clickhouseShape, keepFreeSpaceBytes } from "../../components/flows/clickhouse";
+import YAML from "yaml";
 import { goflow2Args } from "../../components/flows/goflow2";
 import { kafkaConsumersPerNode, migrationsHash } from "../../components/flows/migrations-job";
 import { CLICKHOUSE_DISK_METRICS, FLOWS_NS, KAFKA_BOOTSTRAP, TOPICS } from "../../components/flows/names";
@@ -131,6 +132,14 @@ describe.each(TIER_NAMES)("flow pipeline, tier %s", (tierName) => {
     const c = dep.inputs.spec.template.spec.containers[0];
     expect(c.image).toBe("docker.io/netsampler/goflow2:v2.2.6");
     expect(c.args).toEqual(goflow2Args());
+    // one netflow listener decodes v5/v9/IPFIX; a second would register /templates twice and panic
+    expect(c.args.filter((a: string) => a.startsWith("-listen="))).toEqual([`-listen=netflow://:2055,sflow://:6343`]);
+    expect(svc.inputs.spec.ports.find((p: { port: number }) => p.port === 4739).targetPort).toBe(2055);
+    // the Kafka key is the exporter, so -transport.kafka.hashing keeps each exporter on one partition
+    const mapping = YAML.parse(one(ofType(r, "kubernetes:core/v1:ConfigMap"), "goflow2-mapping").inputs.data["mapping.yaml"]);
+    expect(mapping.formatter.key).toEqual(["sampler_address"]);
+    expect(c.args).toContain("-transport.kafka.hashing=true");
+    expect(c.args).toContain("-mapping=/etc/goflow2/mapping.yaml");
     expect(c.args).toEqual(expect.arrayContaining(["-transport=kafka", "-format=bin", `-transport.kafka.topic=${TOPICS.raw}`, `-transport.kafka.brokers=${KAFKA_BOOTSTRAP}`]));
     const hpa = one(ofType(r, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"), "goflow2");
     expect(hpa.inputs.spec).toMatchObject({ minReplicas: tier.goflow2.hpa.min, maxReplicas: tier.goflow2.hpa.max });

@@ -137,7 +137,7 @@ beforeAll(async () => {
   const geo = writeMmdb(dir);
   nb = await startNetBox();
   await seedNetBoxWorld(nb, TEST_WORLD);
-  goflow = await startGoflow2(broker.bootstrap, RAW);
+  goflow = await startGoflow2(broker.bootstrap);
   env = {
     KAFKA_BROKERS: broker.bootstrap,
     NETBOX_URL: nb.url,
