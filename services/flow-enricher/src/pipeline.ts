@@ -1,10 +1,11 @@
 /**
- * decode → enrich → encode for one batch of Kafka values (no I/O here); `pack.ts` then frames
+ * decode → resolve (resolve.ts) → enrich → encode for one batch of Kafka values (no I/O here); `pack.ts` then frames
  * the encoded flows into Kafka messages.
  * A bad input never throws out of this function: it becomes a dead letter with its reason.
  */
 import { DecodeError, RawFlow, Slab, decodeFlowMessage, encodeDelimitedEnrichedFlow, rawPartBound, readDelimitedLength, varintSize } from "./codec";
 import { Enricher, newBlocks } from "./enrich";
+import { DEFAULT_RESOLVE_POLICY, Resolver } from "./resolve";
 
 /** One enriched flow, encoded and length-delimited (varint length + EnrichedFlow). */
 export interface EncodedFlow {
@@ -33,7 +34,7 @@ export class Processor {
   private readonly slab = new Slab();
   private readonly frame = { start: 0, end: 0 };
 
-  constructor(private readonly enricher: Enricher, private readonly maxMessageBytes: number) {}
+  constructor(private readonly enricher: Enricher, private readonly maxMessageBytes: number, readonly resolver: Resolver = new Resolver(DEFAULT_RESOLVE_POLICY)) {}
 
   /** Processes one Kafka value, appending results to `res`. */
   processOne(value: Buffer | null, key: Buffer | null, res: BatchResult): void {
@@ -57,6 +58,7 @@ export class Processor {
         readDelimitedLength(value, pos, frame);
         decodeFlowMessage(value, frame.start, frame.end, f);
         pos = frame.end;
+        this.resolver.resolve(f);
         this.enricher.enrich(f, bl);
         const bound = rawPartBound(f) + bl.exporter.length + bl.inIf.length + bl.outIf.length + bl.src.length + bl.dst.length;
         const buf = this.slab.reserve(bound + varintSize(bound));
