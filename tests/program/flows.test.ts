@@ -146,6 +146,16 @@ describe.each(TIER_NAMES)("flow pipeline, tier %s", (tierName) => {
     expect(dep.dependsOn).toContain(key(one(cr(r, "KafkaTopic"), TOPICS.raw)));
   });
 
+  it("passes helios:flowSamplingRates and the raw TTL (as the time-plausibility bound) to flow-enricher", async () => {
+    const rates = { default: 1000, exporters: { "192.0.2.1": { override: 4096 }, "2001:db8::1": { default: 512 } } };
+    const r = await synth(baseConfig({ "helios:flowSamplingRates": rates }));
+    const main = one(ofType(r, "kubernetes:apps/v1:Deployment"), "flow-enricher").inputs.spec.template.spec.containers.find((c: { name: string }) => c.name === "flow-enricher");
+    const env = Object.fromEntries(main.env.map((e: { name: string; value?: string }) => [e.name, e.value]));
+    expect(JSON.parse(env.SAMPLING_RATES)).toEqual(rates);
+    const ttlDays = Number(/TTL timestamp \+ INTERVAL (\d+) DAY/.exec(fs.readFileSync(path.join(REPO_ROOT, "migrations", "0001_flows_raw.sql"), "utf8"))![1]);
+    expect(Number(env.FLOW_MAX_AGE_SECONDS)).toBe(ttlDays * 86400);
+  });
+
   it("deploys flow-enricher with the tier's HPA, NetBox/MaxMind secrets from a Secret and geoipupdate keeping GeoIP current", async () => {
     const r = await resultP;
     const dep = one(ofType(r, "kubernetes:apps/v1:Deployment"), "flow-enricher");
