@@ -11,7 +11,9 @@
  *                   samplerRandomInterval (50); the sFlow sample's rate; the NetFlow v5 header's
  *   3. options      goflow2's sampling_rate from options data (NetFlow v9/IPFIX)
  *   4. last_known   the last rate this exporter (and sampler id, when it sends one) had by 2 or 3:
- *                   covers a goflow2 restart or an HPA move before options arrive again
+ *                   covers a goflow2 restart or an HPA move before options arrive again. A
+ *                   sampler's own last-known rate comes before 3: goflow2 collapses several
+ *                   samplers' options into one rate per observation domain
  *   5. default      per-exporter default from stack config or NetBox, else the global default
  *   6. unknown      rate 0, counted by {exporter, reason}; ClickHouse then counts the flow ×1,
  *                   visibly (sampling_rate_source = "unknown", metric, alert)
@@ -126,10 +128,16 @@ export class Resolver {
     else if (f.randomInterval > 0) inFlow = f.randomInterval;
     else if ((f.type === SFLOW_5 || f.type === NETFLOW_V5) && f.samplingRateIn > 0) inFlow = f.samplingRateIn;
     // a sampler id separates several samplers of one exporter (per-sampler rates)
-    const lk = f.samplerId > 0 ? `${typeof ek === "number" ? ek : ek}#${f.samplerId}` : ek;
+    const lk = f.samplerId > 0 ? `${ek}#${f.samplerId}` : ek;
     if (inFlow > 0) {
       if (this.lastKnown.get(lk) !== inFlow) this.remember(lk, ek, inFlow);
       return this.set(f, inFlow, RATE_SOURCE.flow);
+    }
+    // goflow2 keeps ONE options rate per exporter and observation domain (several samplers'
+    // options collapse into one), so a sampler's own rate, seen in its data records, wins
+    if (lk !== ek) {
+      const own = this.lastKnown.get(lk);
+      if (own !== undefined) return this.set(f, own, RATE_SOURCE.last_known);
     }
     if (f.type !== SFLOW_5 && f.type !== NETFLOW_V5 && f.samplingRateIn > 0) {
       if (this.lastKnown.get(lk) !== f.samplingRateIn) this.remember(lk, ek, f.samplingRateIn);

@@ -75,6 +75,9 @@ describe("sampling rate resolution", () => {
     one({ samplerId: 2, samplingInterval: 4000 });
     expect(one({ samplerId: 1 })).toMatchObject({ sampling_rate: "100", sampling_rate_source: "last_known" });
     expect(one({ samplerId: 2 })).toMatchObject({ sampling_rate: "4000", sampling_rate_source: "last_known" });
+    // goflow2's options rate is one per observation domain (samplers collapsed): a sampler's own rate wins
+    expect(one({ samplerId: 2, samplingRate: 100 })).toMatchObject({ sampling_rate: "4000", sampling_rate_source: "last_known" });
+    expect(one({ samplerId: 3, samplingRate: 100 })).toMatchObject({ sampling_rate: "100", sampling_rate_source: "options" });
   });
 
   it("uses stack config: per-exporter override wins, per-exporter default, global default, NetBox default", () => {

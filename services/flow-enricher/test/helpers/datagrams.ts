@@ -77,7 +77,8 @@ export function netflowV5(h: { unixSecs: number; uptimeMs: number; sequence: num
 // NetFlow v9 and IPFIX: templates are [information element, length] lists; records are values
 // in template order (numbers, or Buffers for addresses).
 
-export type Field = [ie: number, len: number];
+/** [information element, length] or, for an enterprise-specific element (IPFIX), [ie, length, PEN] */
+export type Field = [ie: number, len: number, pen?: number];
 export type Value = number | bigint | Buffer;
 
 export type Set9 =
@@ -99,7 +100,8 @@ function values(fields: Field[], rec: Value[]): Buffer {
   );
 }
 
-const fieldList = (fs: Field[]) => Buffer.concat(fs.map(([t, l]) => Buffer.concat([uint(t, 2), uint(l, 2)])));
+const fieldList = (fs: Field[]) =>
+  Buffer.concat(fs.map(([t, l, pen]) => (pen === undefined ? Buffer.concat([uint(t, 2), uint(l, 2)]) : Buffer.concat([uint(0x8000 | t, 2), uint(l, 2), uint(pen, 4)]))));
 
 function flowSet(id: number, body: Buffer): Buffer {
   const b = pad4(Buffer.concat([Buffer.alloc(4), body]));
