@@ -81,8 +81,11 @@ export const settingsSchema = z.object({
   FLOW_MAX_AGE_SECONDS: int(7 * 86400, 60, 366 * 86400),
   /** ...and flows timed further than this ahead of time_received */
   FLOW_MAX_FUTURE_SKEW_SECONDS: int(300, 1, 86400),
-  /** the consumer may be down (crashed, not restarting) this long before /healthz fails too */
-  CONSUMER_DEAD_LIVENESS_SECONDS: int(60, 1, 3600),
+  /**
+   * the consumer may be down (crashed and not rejoined, or stuck re-delivering a failing batch)
+   * this long before /healthz fails too, so Kubernetes restarts the pod
+   */
+  CONSUMER_DEAD_LIVENESS_SECONDS: int(120, 1, 3600),
   GEOIP_CITY_PATH: z.string().min(1).default("/var/lib/geoip/GeoLite2-City.mmdb"),
   GEOIP_ASN_PATH: z.string().min(1).default("/var/lib/geoip/GeoLite2-ASN.mmdb"),
   GEOIP_CACHE_SIZE: int(200_000, 100, 50_000_000),

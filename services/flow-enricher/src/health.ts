@@ -1,6 +1,6 @@
 /**
  * Whether the Kafka consumer is alive, for the probes. The consumer's events (CRASH, GROUP_JOIN,
- * STOP) move it between states; the pod stops being Ready as soon as the consumer is down, and
+ * STOP) and the outcome of each batch move it between states; the pod stops being Ready as soon as the consumer is down, and
  * stops being Live once it has stayed down for the grace period, so Kubernetes restarts a pod
  * whose consumer died (kafkajs gave up, or keeps failing to rejoin) instead of leaving it
  * running idle while its partitions wait.
@@ -10,6 +10,8 @@ export class ConsumerHealth {
   private downSince: number | undefined;
   private started = false;
   private intentional = false;
+  /** ms since epoch batches started failing (produce/commit); undefined after a success */
+  private failingSince: number | undefined;
   /** the last crash was final (kafkajs will not restart the consumer) */
   gaveUp = false;
 
@@ -26,6 +28,19 @@ export class ConsumerHealth {
     if (!willRestart) this.gaveUp = true;
   }
 
+  /**
+   * A batch failed (its produce or commit threw): kafkajs re-delivers it, forever if the failure
+   * persists (a refused topic, a broker that stays away), so the consumer runs but makes no
+   * progress. Counted as down from the first failure until a batch succeeds.
+   */
+  batchFailed(): void {
+    this.failingSince ??= this.now();
+  }
+
+  batchSucceeded(): void {
+    this.failingSince = undefined;
+  }
+
   /** STOP outside of our own shutdown means the consumer is gone */
   stopped(): void {
     if (!this.intentional) this.downSince ??= this.now();
@@ -37,12 +52,13 @@ export class ConsumerHealth {
 
   /** consuming now (Ready) */
   get running(): boolean {
-    return this.started && this.downSince === undefined;
+    return this.started && this.downSince === undefined && this.failingSince === undefined;
   }
 
-  /** how long the consumer has been down, ms (0 when running or never started) */
+  /** how long the consumer has been down or stuck on failing batches, ms (0 when running or never started) */
   downForMs(): number {
-    return this.downSince === undefined ? 0 : this.now() - this.downSince;
+    const since = Math.min(this.downSince ?? Infinity, this.failingSince ?? Infinity);
+    return since === Infinity ? 0 : this.now() - since;
   }
 
   /** false once the consumer has been down longer than `graceMs` (Live) */

@@ -127,7 +127,13 @@ export class Service {
       const res: BatchResult = { out: [], dead: [] };
       for (const m of messages) this.processor.processOne(m.value, m.key, res);
       const packed = packByExporter(res.out, this.s.OUTPUT_MESSAGE_BYTES);
-      await this.kafka.produce(packed, res.dead);
+      try {
+        await this.kafka.produce(packed, res.dead);
+      } catch (e) {
+        this.kafka.consumerHealth.batchFailed();
+        throw e;
+      }
+      this.kafka.consumerHealth.batchSucceeded();
       this.metrics.consumed.inc(messages.length);
       this.metrics.enriched.inc(res.out.length);
       this.metrics.producedMessages.inc(packed.length);

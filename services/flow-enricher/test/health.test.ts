@@ -52,4 +52,19 @@ describe("ConsumerHealth", () => {
     now += 61_000;
     expect(d.live(60_000)).toBe(true);
   });
+
+  it("a batch that keeps failing (kafkajs re-delivers it forever) is down from the first failure until a success", () => {
+    now = 0;
+    const c = h();
+    c.joined();
+    c.batchFailed();
+    expect(c.running).toBe(false);
+    now += 30_000;
+    c.batchFailed();
+    now += 31_000;
+    expect(c.live(60_000)).toBe(false);
+    c.batchSucceeded();
+    expect(c.running).toBe(true);
+    expect(c.live(60_000)).toBe(true);
+  });
 });
