@@ -16,6 +16,7 @@
  *   interface (252). goflow2 itself only reads the rate from options data, per observation
  *   domain, and overwrites sampling_rate with it, so those fields must not map to sampling_rate.
  */
+import { createHash } from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
@@ -97,7 +98,8 @@ export class Goflow2 extends pulumi.ComponentResource {
         spec: {
           selector: { matchLabels: POD_LABELS.goflow2 },
           template: {
-            metadata: { labels },
+            // a changed mapping file rolls the pods (goflow2 reads it only at start)
+            metadata: { labels, annotations: { "helios.io/mapping-sha256": createHash("sha256").update(goflow2Mapping()).digest("hex") } },
             spec: {
               securityContext: { runAsNonRoot: true, runAsUser: 65534, seccompProfile: { type: "RuntimeDefault" } },
               containers: [
