@@ -103,12 +103,20 @@ export function kafka(bootstrap: string): Kafka {
 }
 
 export async function createTopics(bootstrap: string, topics: Array<{ topic: string; numPartitions: number }>): Promise<void> {
-  const admin = kafka(bootstrap).admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({ topics, waitForLeaders: true });
-  } finally {
-    await admin.disconnect();
+  // right after start-up the broker can answer metadata before it lists itself (kafkajs then
+  // throws KafkaJSBrokerNotFound "Broker -1"): seen once in a full run; retried, not ignored
+  for (let attempt = 1; ; attempt++) {
+    const admin = kafka(bootstrap).admin();
+    try {
+      await admin.connect();
+      await admin.createTopics({ topics, waitForLeaders: true });
+      return;
+    } catch (e) {
+      if ((e as Error).name !== "KafkaJSBrokerNotFound" || attempt >= 10) throw e;
+      await new Promise((r) => setTimeout(r, 1000));
+    } finally {
+      await admin.disconnect();
+    }
   }
 }
 
