@@ -6,6 +6,7 @@
  */
 import * as net from "net";
 import * as pulumi from "@pulumi/pulumi";
+import { isIP } from "net";
 import { z } from "zod";
 import { isOfflinePlan } from "./diagnostics";
 import { TIER_NAMES, TierName } from "./tiers";
@@ -73,6 +74,20 @@ const ingressFromSchema = z
   })
   .strict();
 
+/** Sampling rates flow-enricher applies per exporter (services/flow-enricher/src/resolve.ts). */
+const samplingRate = z.number().int().min(1, "must be a sampling rate >= 1").max(2 ** 32 - 1);
+const flowSamplingRatesSchema = z
+  .object({
+    default: samplingRate.optional(),
+    exporters: z
+      .record(
+        z.string().refine((a) => isIP(a) !== 0, { message: "must be an exporter IP address" }),
+        z.object({ default: samplingRate.optional(), override: samplingRate.optional() }).strict(),
+      )
+      .default({}),
+  })
+  .strict();
+
 /** Declaration of one plain (non-secret) key. */
 interface PlainKey<T extends z.ZodTypeAny> {
   schema: T;
@@ -106,6 +121,11 @@ export const PLAIN_KEYS = {
   netboxFilters: key(
     z.record(z.string().regex(/^[a-z_][a-z0-9_]*$/, "must be a NetBox filter name such as site or tag"), z.union([z.string().min(1), z.array(z.string().min(1)).min(1)])).default({}),
     "Extra NetBox device filters for the target generator, e.g. {site: [dc-a], tag: core} (helios_monitor, active status and a primary IP always apply).",
+    true,
+  ),
+  flowSamplingRates: key(
+    flowSamplingRatesSchema.default({}),
+    "Sampling rates for flows that carry none: {default, exporters: {<exporter IP>: {default, override}}}; an override wins over what the exporter sends (README, flow section).",
     true,
   ),
   maxmindAccountId: key(z.string().regex(/^[0-9]{1,10}$/, "must be a numeric MaxMind account ID").optional(), "MaxMind account ID for GeoIP updates (the license key is the secret helios:maxmindLicenseKey)."),

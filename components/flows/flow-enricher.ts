@@ -16,11 +16,16 @@ import { cpuHpa, podMonitor, RESTRICTED_CONTAINER } from "./workload";
 export const GEOIP_DIR = "/var/lib/geoip";
 export const GEOIP_EDITIONS = "GeoLite2-City GeoLite2-ASN";
 
+/** flows_raw's TTL in days (migrations/0001_flows_raw.sql; a program test checks they agree). */
+export const RAW_TTL_DAYS = 7;
+
 export interface FlowEnricherArgs {
   tier: TierSpec;
   imageRegistry: string;
   imageTag: string;
   netboxUrl: string;
+  /** helios:flowSamplingRates, passed as SAMPLING_RATES */
+  samplingRates: { default?: number; exporters: Record<string, { default?: number; override?: number }> };
   netboxToken: SecretValue;
   maxmindAccountId?: string;
   maxmindLicenseKey: SecretValue;
@@ -89,6 +94,9 @@ export class FlowEnricher extends pulumi.ComponentResource {
                     { name: "GEOIP_CITY_PATH", value: `${GEOIP_DIR}/GeoLite2-City.mmdb` },
                     { name: "GEOIP_ASN_PATH", value: `${GEOIP_DIR}/GeoLite2-ASN.mmdb` },
                     { name: "HTTP_PORT", value: "8080" },
+                    { name: "SAMPLING_RATES", value: JSON.stringify(args.samplingRates) },
+                    // the raw table's TTL (migrations/0001_flows_raw.sql): older flows would be dropped on insert
+                    { name: "FLOW_MAX_AGE_SECONDS", value: String(RAW_TTL_DAYS * 86400) },
                   ],
                   ports: [{ name: "http", containerPort: 8080 }],
                   readinessProbe: { httpGet: { path: "/readyz", port: "http" }, periodSeconds: 10 },

@@ -49,6 +49,7 @@ export class FlowPipeline extends pulumi.ComponentResource {
         imageRegistry: config.imageRegistry,
         imageTag: config.imageTag,
         netboxUrl: config.netboxUrl,
+        samplingRates: config.flowSamplingRates,
         netboxToken: config.secrets.netboxToken,
         maxmindAccountId: config.maxmindAccountId,
         maxmindLicenseKey: config.secrets.maxmindLicenseKey,

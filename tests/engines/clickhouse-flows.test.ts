@@ -133,6 +133,20 @@ describe("ClickHouse flow schema on real ClickHouse (chdb-core behind an HTTP fr
     for (const sql of rest) await client.command({ query: sql });
     const views = await rows<{ name: string }>("SELECT name FROM system.tables WHERE database = 'helios' AND name LIKE 'flows_kafka%' ORDER BY name");
     expect(views.map((v) => v.name)).toEqual(["flows_kafka", "flows_kafka_errors", "flows_kafka_errors_mv", "flows_kafka_mv"]);
+
+    // 0006 adds the flag columns (issue 12); 0007 recreates the Kafka consumer with them
+    for (const sql of renderMigration(loadMigrations(MIGRATIONS).find((m) => m.version === KAFKA_VERSION + 1)!, SINGLE)) await client.command({ query: sql });
+    const recreate = renderMigration(loadMigrations(MIGRATIONS).find((m) => m.version === KAFKA_VERSION + 2)!, SINGLE);
+    const createAt = recreate.findIndex((q) => /ENGINE = Kafka/.test(q));
+    for (const sql of recreate.slice(0, createAt)) await client.command({ query: sql });
+    await expect(client.command({ query: recreate[createAt] })).rejects.toThrow(/Shutdown was called/);
+    for (const sql of recreate.slice(createAt + 1)) await client.command({ query: sql });
+    const flags = ["sampling_rate_source", "time_implausible", "in_if_special", "out_if_special", "discard_reason", "in_if_physical"];
+    expect((await cols("flows_raw")).map((c) => c.name)).toEqual(expect.arrayContaining(flags));
+    expect((await cols("flows_ingest")).map((c) => c.name)).toEqual(expect.arrayContaining(flags));
+    expect(await cols("flows_kafka")).toEqual(await cols("flows_ingest"));
+    const again = await rows<{ name: string }>("SELECT name FROM system.tables WHERE database = 'helios' AND name LIKE 'flows_kafka%' ORDER BY name");
+    expect(again.map((v) => v.name)).toEqual(["flows_kafka", "flows_kafka_errors", "flows_kafka_errors_mv", "flows_kafka_mv"]);
   });
 
   it("turns EnrichedFlow Protobuf into flows_raw rows and 1m/1h rollups with sampling-scaled sums", async () => {

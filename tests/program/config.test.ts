@@ -67,6 +67,7 @@ describe("stack config", () => {
     netboxUrl: ["netbox.local", "absolute URL"],
     netboxFilters: [{ "Site Name": "dc-a" }, "NetBox filter name"],
     maxmindAccountId: ["acme", "numeric MaxMind account ID"],
+    flowSamplingRates: [{ exporters: { "edge-1": { default: 100 } } }, "must be an exporter IP address"],
     alertEmail: [{ to: "not-an-email", from: "a@b.c", smarthost: "smtp:25" }, "helios:alertEmail.to"],
     oidc: [{ issuerUrl: "https://sso", clientId: "x", extra: 1 }, "unknown field(s) extra"],
     thanosRetention: [{ raw: "two weeks" }, "helios:thanosRetention.raw"],

@@ -1,6 +1,7 @@
 // The flow pipeline per tier: Strimzi Kafka, Altinity ClickHouse, goflow2, flow-enricher and the
 // migration Job, sized from components/tiers.ts, every custom resource after its operator release.
 import { clickhouseShape, keepFreeSpaceBytes } from "../../components/flows/clickhouse";
+import YAML from "yaml";
 import { goflow2Args } from "../../components/flows/goflow2";
 import { kafkaConsumersPerNode, migrationsHash } from "../../components/flows/migrations-job";
 import { CLICKHOUSE_DISK_METRICS, FLOWS_NS, KAFKA_BOOTSTRAP, TOPICS } from "../../components/flows/names";
@@ -131,10 +132,28 @@ describe.each(TIER_NAMES)("flow pipeline, tier %s", (tierName) => {
     const c = dep.inputs.spec.template.spec.containers[0];
     expect(c.image).toBe("docker.io/netsampler/goflow2:v2.2.6");
     expect(c.args).toEqual(goflow2Args());
+    // one netflow listener decodes v5/v9/IPFIX; a second would register /templates twice and panic
+    expect(c.args.filter((a: string) => a.startsWith("-listen="))).toEqual([`-listen=netflow://:2055,sflow://:6343`]);
+    expect(svc.inputs.spec.ports.find((p: { port: number }) => p.port === 4739).targetPort).toBe(2055);
+    // the Kafka key is the exporter, so -transport.kafka.hashing keeps each exporter on one partition
+    const mapping = YAML.parse(one(ofType(r, "kubernetes:core/v1:ConfigMap"), "goflow2-mapping").inputs.data["mapping.yaml"]);
+    expect(mapping.formatter.key).toEqual(["sampler_address"]);
+    expect(c.args).toContain("-transport.kafka.hashing=true");
+    expect(c.args).toContain("-mapping=/etc/goflow2/mapping.yaml");
     expect(c.args).toEqual(expect.arrayContaining(["-transport=kafka", "-format=bin", `-transport.kafka.topic=${TOPICS.raw}`, `-transport.kafka.brokers=${KAFKA_BOOTSTRAP}`]));
     const hpa = one(ofType(r, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"), "goflow2");
     expect(hpa.inputs.spec).toMatchObject({ minReplicas: tier.goflow2.hpa.min, maxReplicas: tier.goflow2.hpa.max });
     expect(dep.dependsOn).toContain(key(one(cr(r, "KafkaTopic"), TOPICS.raw)));
+  });
+
+  it("passes helios:flowSamplingRates and the raw TTL (as the time-plausibility bound) to flow-enricher", async () => {
+    const rates = { default: 1000, exporters: { "192.0.2.1": { override: 4096 }, "2001:db8::1": { default: 512 } } };
+    const r = await synth(baseConfig({ "helios:flowSamplingRates": rates }));
+    const main = one(ofType(r, "kubernetes:apps/v1:Deployment"), "flow-enricher").inputs.spec.template.spec.containers.find((c: { name: string }) => c.name === "flow-enricher");
+    const env = Object.fromEntries(main.env.map((e: { name: string; value?: string }) => [e.name, e.value]));
+    expect(JSON.parse(env.SAMPLING_RATES)).toEqual(rates);
+    const ttlDays = Number(/TTL timestamp \+ INTERVAL (\d+) DAY/.exec(fs.readFileSync(path.join(REPO_ROOT, "migrations", "0001_flows_raw.sql"), "utf8"))![1]);
+    expect(Number(env.FLOW_MAX_AGE_SECONDS)).toBe(ttlDays * 86400);
   });
 
   it("deploys flow-enricher with the tier's HPA, NetBox/MaxMind secrets from a Secret and geoipupdate keeping GeoIP current", async () => {

@@ -35,6 +35,26 @@ export class RawFlow {
   outIf = 0;
   srcAs = 0;
   dstAs = 0;
+  // Helios custom fields (goflow2 -mapping), as numbers (rates fit well below 2^53)
+  samplingRateIn = 0;
+  samplingInterval = 0;
+  samplingAlgorithm = 0;
+  packetInterval = 0;
+  packetSpace = 0;
+  randomInterval = 0;
+  samplerId = 0;
+  inIfPhysical = 0;
+  // Resolution results (resolve.ts), read by the encoder
+  /** resolved sampling rate, 0 = unknown */
+  rate = 0;
+  /** index into RATE_SOURCES */
+  rateSource = 0;
+  timeImplausible = false;
+  /** index into IF_SPECIAL ("" = none) */
+  inSpecial = 0;
+  outSpecial = 0;
+  /** sFlow discard reason code + 1 (0 = none) */
+  discardReason = 0;
   // [start, end) of the payload (varint bytes or byte string) in buf; start === end: absent.
   samplingRateS = 0;
   samplingRateE = 0;
@@ -59,6 +79,9 @@ export class RawFlow {
     this.buf = buf;
     this.type = this.sequenceNum = this.srcPort = this.dstPort = this.proto = this.etype = this.tcpFlags = 0;
     this.inIf = this.outIf = this.srcAs = this.dstAs = 0;
+    this.samplingRateIn = this.samplingInterval = this.samplingAlgorithm = this.packetInterval = this.packetSpace = this.randomInterval = this.samplerId = this.inIfPhysical = 0;
+    this.rate = this.rateSource = this.inSpecial = this.outSpecial = this.discardReason = 0;
+    this.timeImplausible = false;
     this.samplingRateS = this.samplingRateE = this.bytesS = this.bytesE = this.packetsS = this.packetsE = 0;
     this.timeReceivedS = this.timeReceivedE = this.timeStartS = this.timeStartE = this.timeEndS = this.timeEndE = 0;
     this.samplerS = this.samplerE = this.srcAddrS = this.srcAddrE = this.dstAddrS = this.dstAddrE = 0;
@@ -119,6 +142,34 @@ function readU32Slow(buf: Buffer, pos: number, end: number, out: { pos: number }
   throw new DecodeError("varint longer than 10 bytes");
 }
 
+/** Reads a varint as a number (exact below 2^53; larger values are rounded). */
+function readNum(buf: Buffer, pos: number, end: number, out: { pos: number }): number {
+  let r = 0;
+  let m = 1;
+  for (let i = 0; i < 10; i++) {
+    if (pos >= end) throw new DecodeError("truncated varint");
+    const b = buf[pos++];
+    r += (b & 0x7f) * m;
+    if ((b & 0x80) === 0) {
+      out.pos = pos;
+      return r;
+    }
+    m *= 128;
+  }
+  throw new DecodeError("varint longer than 10 bytes");
+}
+
+/** The value of the varint bytes buf[s, e) as a number (0 when absent); rounded above 2^53. */
+export function varintValue(buf: Buffer, s: number, e: number): number {
+  let r = 0;
+  let m = 1;
+  for (let i = s; i < e; i++) {
+    r += (buf[i] & 0x7f) * m;
+    m *= 128;
+  }
+  return r;
+}
+
 /** Skips a varint, returns the position after it. */
 function skipVarint(buf: Buffer, pos: number, end: number): number {
   for (let i = 0; i < 10; i++) {
@@ -148,7 +199,7 @@ export function decodeFlowMessage(buf: Buffer, start: number, end: number, flow:
       const vs = pos;
       switch (field) {
         case 1: flow.type = readU32(buf, pos, end, c); pos = c.pos; break;
-        case 3: pos = skipVarint(buf, pos, end); flow.samplingRateS = vs; flow.samplingRateE = pos; break;
+        case 3: flow.samplingRateIn = readNum(buf, pos, end, c); pos = c.pos; flow.samplingRateS = vs; flow.samplingRateE = pos; break;
         case 4: flow.sequenceNum = readU32(buf, pos, end, c); pos = c.pos; break;
         case 9: pos = skipVarint(buf, pos, end); flow.bytesS = vs; flow.bytesE = pos; break;
         case 10: pos = skipVarint(buf, pos, end); flow.packetsS = vs; flow.packetsE = pos; break;
@@ -164,6 +215,13 @@ export function decodeFlowMessage(buf: Buffer, start: number, end: number, flow:
         case 110: pos = skipVarint(buf, pos, end); flow.timeReceivedS = vs; flow.timeReceivedE = pos; break;
         case 111: pos = skipVarint(buf, pos, end); flow.timeStartS = vs; flow.timeStartE = pos; break;
         case 112: pos = skipVarint(buf, pos, end); flow.timeEndS = vs; flow.timeEndE = pos; break;
+        case 200: flow.samplingInterval = readNum(buf, pos, end, c); pos = c.pos; break;
+        case 201: flow.samplingAlgorithm = readU32(buf, pos, end, c); pos = c.pos; break;
+        case 202: flow.packetInterval = readNum(buf, pos, end, c); pos = c.pos; break;
+        case 203: flow.packetSpace = readNum(buf, pos, end, c); pos = c.pos; break;
+        case 204: flow.randomInterval = readNum(buf, pos, end, c); pos = c.pos; break;
+        case 205: flow.samplerId = readNum(buf, pos, end, c); pos = c.pos; break;
+        case 206: flow.inIfPhysical = readU32(buf, pos, end, c); pos = c.pos; break;
         default:
           if (field === 6 || field === 7 || field === 11) throw new DecodeError(`field ${field} has wire type 0, expected 2`);
           pos = skipVarint(buf, pos, end);
@@ -205,7 +263,7 @@ export function decodeFlowMessage(buf: Buffer, start: number, end: number, flow:
   if ((s !== 0 && s !== 4 && s !== 16) || (d !== 0 && d !== 4 && d !== 16)) throw new DecodeError(`address of ${s}/${d} bytes, expected 4 or 16`);
 }
 
-const KNOWN_SCALARS = new Set([1, 3, 4, 9, 10, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 70, 71, 106, 110, 111, 112]);
+const KNOWN_SCALARS = new Set([1, 3, 4, 9, 10, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 70, 71, 106, 110, 111, 112, 200, 201, 202, 203, 204, 205, 206]);
 
 /** Reads the varint length prefix at `pos`; sets frame.start/end of the message body. */
 export function readDelimitedLength(buf: Buffer, pos: number, frame: { start: number; end: number }): void {
@@ -328,7 +386,52 @@ export const EF = {
   dst_city: 36,
   src_as_name: 37,
   dst_as_name: 38,
+  sampling_rate_source: 39,
+  time_implausible: 40,
+  exporter_time_flow_start_ns: 41,
+  exporter_time_flow_end_ns: 42,
+  in_if_special: 43,
+  out_if_special: 44,
+  discard_reason: 45,
+  in_if_physical: 46,
 } as const;
+
+/** EnrichedFlow.sampling_rate_source values (index = RawFlow.rateSource; 0 is never written). */
+export const RATE_SOURCES = ["", "override", "flow", "options", "last_known", "default", "unknown"] as const;
+export const RATE_SOURCE = { override: 1, flow: 2, options: 3, last_known: 4, default: 5, unknown: 6 } as const;
+/** EnrichedFlow.in_if_special / out_if_special values (index = RawFlow.inSpecial / outSpecial). */
+export const IF_SPECIAL = ["", "local", "discard", "multiple"] as const;
+export const IF_SPECIAL_CODE = { local: 1, discard: 2, multiple: 3 } as const;
+
+/**
+ * sFlow v5 discard reason codes (sflow_version_5.txt, "interface" format 1): 0-255 are ICMP
+ * destination-unreachable codes (RFC 792/1812 names), 256-262 sFlow's own.
+ */
+const ICMP_UNREACHABLE = [
+  "net_unreachable", "host_unreachable", "protocol_unreachable", "port_unreachable", "fragmentation_needed",
+  "source_route_failed", "destination_network_unknown", "destination_host_unknown", "source_host_isolated",
+  "destination_network_prohibited", "destination_host_prohibited", "network_unreachable_for_tos",
+  "host_unreachable_for_tos", "communication_prohibited", "host_precedence_violation", "precedence_cutoff",
+];
+const SFLOW_DISCARD = ["unknown", "ttl_exceeded", "acl", "no_buffer_space", "red", "traffic_shaping", "packet_too_big"];
+export function discardReasonName(code: number): string {
+  if (code < ICMP_UNREACHABLE.length) return ICMP_UNREACHABLE[code];
+  if (code >= 256 && code - 256 < SFLOW_DISCARD.length) return SFLOW_DISCARD[code - 256];
+  return `code_${code}`;
+}
+
+const RATE_SOURCE_BLOCKS = RATE_SOURCES.map((n) => encodeStringField(EF.sampling_rate_source, n));
+const IN_SPECIAL_BLOCKS = IF_SPECIAL.map((n) => encodeStringField(EF.in_if_special, n));
+const OUT_SPECIAL_BLOCKS = IF_SPECIAL.map((n) => encodeStringField(EF.out_if_special, n));
+const discardBlocks = new Map<number, Buffer>();
+function discardBlock(code: number): Buffer {
+  let b = discardBlocks.get(code);
+  if (b === undefined) {
+    b = encodeStringField(EF.discard_reason, discardReasonName(code));
+    if (discardBlocks.size < 1024) discardBlocks.set(code, b);
+  }
+  return b;
+}
 
 const TYPE_BLOCKS = FLOW_TYPE_NAMES.map((n) => encodeStringField(EF.type, n));
 
@@ -347,8 +450,9 @@ export interface EnrichmentBlocks {
 
 /** Upper bound of the raw part of an EnrichedFlow given the input flow. */
 export function rawPartBound(f: RawFlow): number {
-  // 20 fields × (2-byte tag + 10-byte varint) is generous; byte strings add their length.
-  return 260 + (f.samplerE - f.samplerS) + (f.srcAddrE - f.srcAddrS) + (f.dstAddrE - f.dstAddrS);
+  // 20 fields × (2-byte tag + 10-byte varint) is generous; byte strings add their length;
+  // 120 for the resolution fields (39..46: short strings, a bool, two timestamps, an ifIndex).
+  return 380 + (f.samplerE - f.samplerS) + (f.srcAddrE - f.srcAddrS) + (f.dstAddrE - f.dstAddrS);
 }
 
 // Byte loops instead of Buffer.copy: for the few bytes per field here, copy()'s call overhead dominates.
@@ -410,10 +514,16 @@ export function encodeEnrichedFlow(out: Buffer, pos: number, f: RawFlow, e: Enri
   pos = block(out, pos, TYPE_BLOCKS[f.type] ?? TYPE_BLOCKS[0]);
   // Fields 2..15 have one-byte tags (field*8+wiretype < 128).
   pos = copyVarintField(out, pos, 0x10, b, f.timeReceivedS, f.timeReceivedE); // 2:varint
-  pos = copyVarintField(out, pos, 0x18, b, f.timeStartS, f.timeStartE); // 3
-  pos = copyVarintField(out, pos, 0x20, b, f.timeEndS, f.timeEndE); // 4
+  if (f.timeImplausible) {
+    // stored at time_received (the exporter's clock is off); its values go to 41/42
+    pos = copyVarintField(out, pos, 0x18, b, f.timeReceivedS, f.timeReceivedE); // 3
+    pos = copyVarintField(out, pos, 0x20, b, f.timeReceivedS, f.timeReceivedE); // 4
+  } else {
+    pos = copyVarintField(out, pos, 0x18, b, f.timeStartS, f.timeStartE); // 3
+    pos = copyVarintField(out, pos, 0x20, b, f.timeEndS, f.timeEndE); // 4
+  }
   pos = u32Field(out, pos, 0x28, f.sequenceNum); // 5
-  pos = copyVarintField(out, pos, 0x30, b, f.samplingRateS, f.samplingRateE); // 6
+  if (f.rate > 0) { out[pos++] = 0x30; pos = writeVarint(out, pos, f.rate); } // 6: the resolved rate
   pos = bytesField(out, pos, 0x3a, b, f.samplerS, f.samplerE); // 7:len
   pos = bytesField(out, pos, 0x42, b, f.srcAddrS, f.srcAddrE); // 8
   pos = bytesField(out, pos, 0x4a, b, f.dstAddrS, f.dstAddrE); // 9
@@ -436,6 +546,16 @@ export function encodeEnrichedFlow(out: Buffer, pos: number, f: RawFlow, e: Enri
   pos = block(out, pos, e.outIf); // 30, 32
   pos = block(out, pos, e.src); // 33, 35, 37
   pos = block(out, pos, e.dst); // 34, 36, 38
+  pos = block(out, pos, RATE_SOURCE_BLOCKS[f.rateSource]); // 39
+  if (f.timeImplausible) {
+    out[pos++] = 0xc0; out[pos++] = 0x02; out[pos++] = 1; // 40: true
+    if (f.timeStartE > f.timeStartS) { out[pos++] = 0xc8; out[pos++] = 0x02; for (let i = f.timeStartS; i < f.timeStartE; i++) out[pos++] = b[i]; } // 41
+    if (f.timeEndE > f.timeEndS) { out[pos++] = 0xd0; out[pos++] = 0x02; for (let i = f.timeEndS; i < f.timeEndE; i++) out[pos++] = b[i]; } // 42
+  }
+  if (f.inSpecial !== 0) pos = block(out, pos, IN_SPECIAL_BLOCKS[f.inSpecial]); // 43
+  if (f.outSpecial !== 0) pos = block(out, pos, OUT_SPECIAL_BLOCKS[f.outSpecial]); // 44
+  if (f.discardReason !== 0) pos = block(out, pos, discardBlock(f.discardReason - 1)); // 45
+  if (f.inIfPhysical !== 0) { out[pos++] = 0xf0; out[pos++] = 0x02; pos = writeVarint(out, pos, f.inIfPhysical); } // 46
   return pos;
 }
 

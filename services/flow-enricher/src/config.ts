@@ -2,6 +2,7 @@
  * Settings from the environment, validated with zod. A bad value fails start-up with a
  * message naming the variable; missing GeoIP files are checked by GeoIp itself (naming the path).
  */
+import { isIP } from "net";
 import { z } from "zod";
 
 const int = (def: number, min = 1, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(def);
@@ -9,6 +10,19 @@ const list = z
   .string()
   .min(1)
   .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean));
+
+const rate = z.number().int().min(1).max(2 ** 32 - 1);
+export const samplingRatesSchema = z
+  .object({
+    default: rate.optional(),
+    exporters: z
+      .record(
+        z.string().refine((a) => isIP(a) !== 0, { message: "exporter keys must be IP addresses" }),
+        z.object({ default: rate.optional(), override: rate.optional() }).strict(),
+      )
+      .optional(),
+  })
+  .strict();
 
 export const settingsSchema = z.object({
   KAFKA_BROKERS: list.refine((l) => l.length > 0 && l.every((b) => /^[^\s:]+:\d{1,5}$/.test(b) || /^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(b)), {
@@ -45,6 +59,33 @@ export const settingsSchema = z.object({
   NETBOX_REFRESH_SECONDS: int(300, 5, 86400),
   NETBOX_IFINDEX_FIELD: z.string().min(1).default("snmp_ifindex"),
   NETBOX_TIER_FIELD: z.string().min(1).default("monitoring_tier"),
+  /** device custom field with the exporter's default sampling rate (used when flows carry none) */
+  NETBOX_SAMPLING_RATE_FIELD: z.string().min(1).default("flow_sampling_rate"),
+  /**
+   * JSON {"default": n, "exporters": {"192.0.2.1": {"default": n, "override": n}}} from stack config
+   * (helios:flowSamplingRates): per-exporter override (wins), per-exporter and global defaults
+   */
+  SAMPLING_RATES: z
+    .string()
+    .default("{}")
+    .transform((s, ctx) => {
+      try {
+        return JSON.parse(s) as unknown;
+      } catch (e) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `not JSON: ${(e as Error).message}` });
+        return z.NEVER;
+      }
+    })
+    .pipe(samplingRatesSchema),
+  /** flows timed older than this are stored at time_received and flagged: the raw table's TTL */
+  FLOW_MAX_AGE_SECONDS: int(7 * 86400, 60, 366 * 86400),
+  /** ...and flows timed further than this ahead of time_received */
+  FLOW_MAX_FUTURE_SKEW_SECONDS: int(300, 1, 86400),
+  /**
+   * the consumer may be down (crashed and not rejoined, or stuck re-delivering a failing batch)
+   * this long before /healthz fails too, so Kubernetes restarts the pod
+   */
+  CONSUMER_DEAD_LIVENESS_SECONDS: int(120, 1, 3600),
   GEOIP_CITY_PATH: z.string().min(1).default("/var/lib/geoip/GeoLite2-City.mmdb"),
   GEOIP_ASN_PATH: z.string().min(1).default("/var/lib/geoip/GeoLite2-ASN.mmdb"),
   GEOIP_CACHE_SIZE: int(200_000, 100, 50_000_000),

@@ -41,6 +41,8 @@ export class EnrichStats {
   geoCacheHits = 0;
   geoCacheMisses = 0;
   geoPrivate = 0;
+  /** flows whose exporter NetBox does not know, by "exporter|reason" (drained by the service) */
+  readonly unknownExporters = new Map<string, { exporter: string; reason: string; n: number }>();
 }
 
 function concat(parts: Buffer[]): Buffer {
@@ -89,6 +91,7 @@ export function addrKey(b: Buffer, s: number, e: number): number | string {
 export class Enricher {
   readonly stats = new EnrichStats();
   private exporters = new Map<number | string, ExporterEntry>();
+  private netboxLoaded = false;
   private geoCur = new Map<number | string, AddrEntry>();
   private geoPrev = new Map<number | string, AddrEntry>();
   private readonly geoGenSize: number;
@@ -118,6 +121,7 @@ export class Enricher {
       next.set(k, { ...entry, key: keyBytes(k) });
     }
     this.exporters = next;
+    this.netboxLoaded = true;
   }
 
   /** New GeoIP databases: drop cached lookups. */
@@ -169,6 +173,12 @@ export class Enricher {
     const ex = this.exporters.get(addrKey(b, f.samplerS, f.samplerE));
     if (ex === undefined) {
       this.stats.exporterMisses++;
+      const exporter = addressToString(b, f.samplerS, f.samplerE);
+      const reason = this.netboxLoaded ? "not_in_netbox" : "netbox_not_loaded";
+      const k = exporter + "|" + reason;
+      const c = this.stats.unknownExporters.get(k);
+      if (c === undefined) this.stats.unknownExporters.set(k, { exporter, reason, n: 1 });
+      else c.n++;
       out.key = undefined;
       out.exporter = EMPTY;
       out.inIf = EMPTY;

@@ -6,6 +6,7 @@
  * committed offset (duplicates possible, loss not).
  */
 import { CompressionTypes, Consumer, Kafka, logLevel, Producer } from "kafkajs";
+import { ConsumerHealth } from "./health";
 import type { PackedMessage } from "./pack";
 import type { DeadLetter } from "./pipeline";
 
@@ -33,6 +34,8 @@ export interface KafkaIO {
   /** Stops fetching, waits for the in-flight chunk (its offsets get committed), disconnects. */
   stop(): Promise<void>;
   readonly connected: boolean;
+  /** whether the consumer is running, and since when it is not (health.ts) */
+  readonly consumerHealth: ConsumerHealth;
 }
 
 /** The producing side, so the measured-faster producer can be used beside the kafkajs consumer. */
@@ -128,6 +131,7 @@ export class KafkajsIO implements KafkaIO {
   private readonly consumer: Consumer;
   private readonly producer: ProducerPort;
   connected = false;
+  readonly consumerHealth = new ConsumerHealth();
 
   constructor(private readonly s: KafkaSettings) {
     this.kafka = new Kafka({
@@ -146,7 +150,13 @@ export class KafkajsIO implements KafkaIO {
     });
     this.producer =
       s.producerClient === "platformatic" ? new PlatformaticProducer(s.brokers, s.clientId, s.compression) : new KafkajsProducer(this.kafka, s.compression);
-    this.consumer.on(this.consumer.events.CRASH, (e) => s.onError?.(e.payload.error));
+    this.consumer.on(this.consumer.events.CRASH, (e) => {
+      // restart=false: kafkajs gives up and this consumer never fetches again
+      this.consumerHealth.crashed(e.payload.restart);
+      s.onError?.(e.payload.error);
+    });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => this.consumerHealth.joined());
+    this.consumer.on(this.consumer.events.STOP, () => this.consumerHealth.stopped());
   }
 
   async start(handler: ChunkHandler): Promise<void> {
@@ -206,6 +216,7 @@ export class KafkajsIO implements KafkaIO {
 
   async stop(): Promise<void> {
     // consumer.disconnect() waits for the running eachBatch (and its commit) to finish
+    this.consumerHealth.stopping();
     await this.consumer.disconnect();
     await this.producer.close();
     this.connected = false;

@@ -29,6 +29,37 @@ export class Metrics {
   readonly netboxFailures = new Counter({ name: "helios_flow_enricher_netbox_refresh_failures_total", help: "NetBox refreshes that failed (the last good cache is kept)", registers: [this.registry] });
   readonly netboxDevices = new Gauge({ name: "helios_flow_enricher_netbox_devices", help: "Devices in the current NetBox cache", registers: [this.registry] });
   readonly geoipLastReload = new Gauge({ name: "helios_flow_enricher_geoip_last_reload_timestamp_seconds", help: "Unix time the GeoIP databases were last (re)loaded", registers: [this.registry] });
+  readonly samplingRateUnknown = new Counter({
+    name: "helios_flow_enricher_sampling_rate_unknown_total",
+    help: "Flows whose sampling rate stayed unknown (not in the flow, options, last-known or config): stored with sampling_rate 0, counted x1",
+    labelNames: ["exporter", "reason"],
+    registers: [this.registry],
+  });
+  readonly samplingRateResolved = new Counter({
+    name: "helios_flow_enricher_sampling_rate_resolved_total",
+    help: "Flows by where their sampling rate came from (override, flow, options, last_known, default, unknown)",
+    labelNames: ["source"],
+    registers: [this.registry],
+  });
+  readonly timeImplausible = new Counter({
+    name: "helios_flow_enricher_time_implausible_total",
+    help: "Flows whose exporter time was implausible, stored at time_received and flagged",
+    labelNames: ["exporter", "reason"],
+    registers: [this.registry],
+  });
+  readonly sflowSpecialInterfaces = new Counter({
+    name: "helios_flow_enricher_sflow_special_interfaces_total",
+    help: "sFlow flows whose input/output was a special value (local, discard, multiple), stored as ifIndex 0 plus a flag",
+    labelNames: ["direction", "kind"],
+    registers: [this.registry],
+  });
+  readonly unknownExporter = new Counter({
+    name: "helios_flow_enricher_unknown_exporter_flows_total",
+    help: "Flows from an exporter NetBox does not know (enriched without device and interface data)",
+    labelNames: ["exporter", "reason"],
+    registers: [this.registry],
+  });
+  readonly consumerDown = new Gauge({ name: "helios_flow_enricher_consumer_down_seconds", help: "How long the Kafka consumer has not been running (0 = running)", registers: [this.registry] });
   readonly geoipReloadFailures = new Counter({ name: "helios_flow_enricher_geoip_reload_failures_total", help: "GeoIP reloads that failed (the previous databases are kept)", registers: [this.registry] });
 
   constructor(stats: () => EnrichStats, defaults = true) {

@@ -32,9 +32,13 @@ export interface DeviceInfo {
   vendor: string;
   platform: string;
   tier: string;
+  /** default sampling rate from the device's custom field (0/absent: none); see resolve.ts */
+  samplingRate?: number;
   /** by SNMP ifIndex */
   interfaces: Map<number, InterfaceInfo>;
 }
+
+const positiveInt = (v: unknown) => (typeof v === "number" && Number.isInteger(v) && v > 0 ? v : 0);
 
 export interface NetBoxSnapshot {
   /** exporter address text ("192.0.2.1", "2001:db8::1" in canonical lower-case form) → device */
@@ -88,6 +92,8 @@ export interface NetBoxClientOptions {
   token: string;
   ifIndexField?: string;
   tierField?: string;
+  /** device custom field holding the exporter's default sampling rate */
+  samplingRateField?: string;
   pageSize?: number;
   timeoutMs?: number;
   fetchImpl?: typeof fetch;
@@ -193,6 +199,7 @@ export class NetBoxClient {
         vendor: d.device_type?.manufacturer?.name ?? "",
         platform: d.platform?.name ?? "",
         tier: str(d.custom_fields?.[tierField] ?? site?.custom_fields?.[tierField]),
+        samplingRate: positiveInt(d.custom_fields?.[this.opts.samplingRateField ?? "flow_sampling_rate"]),
         interfaces: new Map(),
       };
       byId.set(d.id, info);

@@ -1,10 +1,11 @@
 /**
- * decode → enrich → encode for one batch of Kafka values (no I/O here); `pack.ts` then frames
+ * decode → validate → resolve (resolve.ts) → enrich → encode for one batch of Kafka values (no I/O here); `pack.ts` then frames
  * the encoded flows into Kafka messages.
  * A bad input never throws out of this function: it becomes a dead letter with its reason.
  */
 import { DecodeError, RawFlow, Slab, decodeFlowMessage, encodeDelimitedEnrichedFlow, rawPartBound, readDelimitedLength, varintSize } from "./codec";
 import { Enricher, newBlocks } from "./enrich";
+import { DEFAULT_RESOLVE_POLICY, Resolver } from "./resolve";
 
 /** One enriched flow, encoded and length-delimited (varint length + EnrichedFlow). */
 export interface EncodedFlow {
@@ -13,7 +14,25 @@ export interface EncodedFlow {
   value: Buffer;
 }
 
-export type DeadLetterStage = "size" | "decode" | "enrich" | "encode";
+export type DeadLetterStage = "size" | "decode" | "validate" | "enrich" | "encode";
+
+/** A flow with invented values is refused (see invalidReason). */
+class ValidationError extends Error {}
+
+/**
+ * Why goflow2's output cannot be a real flow, or "" when it can. goflow2 v2.2.6 turns some
+ * malformed datagrams into flows instead of errors (measured, test/bad-datagrams.test.ts): a
+ * truncated NetFlow v5 record becomes a flow of 0 bytes from 0.0.0.0, an sFlow record whose
+ * length overruns its sample a flow of 0 bytes and no addresses, a zero-length address field
+ * a flow with one address. Such a flow would count nothing or count under an invented address.
+ */
+export function invalidReason(f: RawFlow): string {
+  if (f.bytesE === f.bytesS || (f.bytesE - f.bytesS === 1 && f.buf[f.bytesS] === 0)) return "flow with 0 bytes (a truncated or malformed record)";
+  const s = f.srcAddrE - f.srcAddrS;
+  const d = f.dstAddrE - f.dstAddrS;
+  if ((s === 0) !== (d === 0)) return "flow with only one address (a zero-length or malformed address field)";
+  return "";
+}
 
 export interface DeadLetter {
   value: Buffer;
@@ -33,7 +52,7 @@ export class Processor {
   private readonly slab = new Slab();
   private readonly frame = { start: 0, end: 0 };
 
-  constructor(private readonly enricher: Enricher, private readonly maxMessageBytes: number) {}
+  constructor(private readonly enricher: Enricher, private readonly maxMessageBytes: number, readonly resolver: Resolver = new Resolver(DEFAULT_RESOLVE_POLICY)) {}
 
   /** Processes one Kafka value, appending results to `res`. */
   processOne(value: Buffer | null, key: Buffer | null, res: BatchResult): void {
@@ -57,6 +76,9 @@ export class Processor {
         readDelimitedLength(value, pos, frame);
         decodeFlowMessage(value, frame.start, frame.end, f);
         pos = frame.end;
+        const invalid = invalidReason(f);
+        if (invalid !== "") throw new ValidationError(invalid);
+        this.resolver.resolve(f);
         this.enricher.enrich(f, bl);
         const bound = rawPartBound(f) + bl.exporter.length + bl.inIf.length + bl.outIf.length + bl.src.length + bl.dst.length;
         const buf = this.slab.reserve(bound + varintSize(bound));
@@ -66,7 +88,7 @@ export class Processor {
     } catch (e) {
       // all-or-nothing per Kafka value: drop partial outputs of a value that turned out bad
       res.out.length = mark;
-      const stage: DeadLetterStage = e instanceof DecodeError ? "decode" : "encode";
+      const stage: DeadLetterStage = e instanceof DecodeError ? "decode" : e instanceof ValidationError ? "validate" : "encode";
       res.dead.push({ value, key, stage, error: (e as Error).message });
     }
   }

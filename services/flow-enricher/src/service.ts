@@ -12,6 +12,8 @@ import { Metrics, startHttp } from "./metrics";
 import { NetBoxClient, NetBoxRefresher } from "./netbox";
 import { packByExporter } from "./pack";
 import { BatchResult, Processor } from "./pipeline";
+import { LabelCounts, Resolver } from "./resolve";
+import { RATE_SOURCES } from "./codec";
 
 export class Service {
   readonly metrics: Metrics;
@@ -19,7 +21,10 @@ export class Service {
   readonly geo: GeoIp;
   readonly netbox: NetBoxRefresher;
   readonly kafka: KafkaIO;
+  readonly resolver: Resolver;
   private readonly processor: Processor;
+  private readonly lastLogged = new Map<string, number>();
+  private readonly flushedBySource = new Array<number>(RATE_SOURCES.length).fill(0);
   private server?: http.Server;
   private lastLoop = Date.now();
   private loopTimer?: NodeJS.Timeout;
@@ -32,12 +37,20 @@ export class Service {
     this.enricher = new Enricher(this.geo, s.GEOIP_CACHE_SIZE);
     this.metrics = new Metrics(() => this.enricher.stats);
     this.metrics.geoipLastReload.set(this.geo.lastReload);
-    this.processor = new Processor(this.enricher, s.MAX_MESSAGE_BYTES);
-    const client = new NetBoxClient({ url: s.NETBOX_URL, token: s.NETBOX_TOKEN, ifIndexField: s.NETBOX_IFINDEX_FIELD, tierField: s.NETBOX_TIER_FIELD });
+    this.resolver = new Resolver({ sampling: s.SAMPLING_RATES, maxAgeNs: s.FLOW_MAX_AGE_SECONDS * 1e9, maxFutureNs: s.FLOW_MAX_FUTURE_SKEW_SECONDS * 1e9 });
+    this.processor = new Processor(this.enricher, s.MAX_MESSAGE_BYTES, this.resolver);
+    const client = new NetBoxClient({
+      url: s.NETBOX_URL,
+      token: s.NETBOX_TOKEN,
+      ifIndexField: s.NETBOX_IFINDEX_FIELD,
+      tierField: s.NETBOX_TIER_FIELD,
+      samplingRateField: s.NETBOX_SAMPLING_RATE_FIELD,
+    });
     this.netbox = new NetBoxRefresher(
       client,
       (snap) => {
         this.enricher.setNetBox(snap);
+        this.resolver.setNetBoxDefaults(new Map([...snap.byAddress].map(([addr, d]) => [addr, d.samplingRate ?? 0])));
         this.metrics.netboxLastReload.set(snap.builtAt);
         this.metrics.netboxDevices.set(snap.devices);
         log.info({ devices: snap.devices, interfaces: snap.interfaces, addresses: snap.byAddress.size }, "netbox cache swapped in");
@@ -72,11 +85,14 @@ export class Service {
     this.server = await startHttp(
       this.metrics,
       {
-        live: () => Date.now() - this.lastLoop < 30_000,
+        // live: the event loop turns AND the consumer has not been down past the grace period
+        live: () => Date.now() - this.lastLoop < 30_000 && this.kafka.consumerHealth.live(this.s.CONSUMER_DEAD_LIVENESS_SECONDS * 1000),
         ready: () => ({
-          ok: this.consuming && this.kafka.connected && !this.stopping,
+          ok: this.consuming && this.kafka.connected && this.kafka.consumerHealth.running && !this.stopping,
           detail: {
             kafka: this.kafka.connected,
+            consumerRunning: this.kafka.consumerHealth.running,
+            consumerDownSeconds: this.kafka.consumerHealth.downForMs() / 1000,
             netboxLoaded: this.netbox.current !== undefined,
             netboxFailures: this.netbox.failures,
             stopping: this.stopping,
@@ -86,7 +102,10 @@ export class Service {
       this.s.HTTP_PORT,
       this.s.HTTP_HOST,
     );
-    this.loopTimer = setInterval(() => (this.lastLoop = Date.now()), 1000);
+    this.loopTimer = setInterval(() => {
+      this.lastLoop = Date.now();
+      this.metrics.consumerDown.set(this.kafka.consumerHealth.downForMs() / 1000);
+    }, 1000);
     this.loopTimer.unref();
     // first NetBox load before consuming, so early flows are enriched; a failure is not fatal
     await this.netbox.refresh();
@@ -108,7 +127,13 @@ export class Service {
       const res: BatchResult = { out: [], dead: [] };
       for (const m of messages) this.processor.processOne(m.value, m.key, res);
       const packed = packByExporter(res.out, this.s.OUTPUT_MESSAGE_BYTES);
-      await this.kafka.produce(packed, res.dead);
+      try {
+        await this.kafka.produce(packed, res.dead);
+      } catch (e) {
+        this.kafka.consumerHealth.batchFailed();
+        throw e;
+      }
+      this.kafka.consumerHealth.batchSucceeded();
       this.metrics.consumed.inc(messages.length);
       this.metrics.enriched.inc(res.out.length);
       this.metrics.producedMessages.inc(packed.length);
@@ -116,10 +141,40 @@ export class Service {
         this.metrics.deadLettered.inc({ stage: d.stage });
         this.log.debug({ stage: d.stage, err: d.error }, "dead-lettered");
       }
+      this.flushFlagged();
       this.metrics.batchLatency.observe(Number(process.hrtime.bigint() - t0) / 1e9);
     });
     this.consuming = true;
     this.log.info({ topic: this.s.KAFKA_TOPIC_RAW, group: this.s.KAFKA_GROUP_ID }, "consuming");
+  }
+
+  /**
+   * Moves the per-flow counts of flagged flows (resolve.ts, enrich.ts) into metrics, with a log
+   * line per {what, exporter, reason} at most once a minute, so nothing is flagged silently.
+   */
+  flushFlagged(): void {
+    const st = this.resolver.stats;
+    for (let i = 1; i < RATE_SOURCES.length; i++) {
+      const d = st.bySource[i] - this.flushedBySource[i];
+      if (d > 0) this.metrics.samplingRateResolved.inc({ source: RATE_SOURCES[i] }, d);
+      this.flushedBySource[i] = st.bySource[i];
+    }
+    const drain = (what: string, m: LabelCounts, inc: (c: { exporter: string; reason: string; n: number }) => void) => {
+      for (const [k, c] of m) {
+        inc(c);
+        const key = what + "|" + k;
+        const now = Date.now();
+        if ((this.lastLogged.get(key) ?? 0) < now - 60_000) {
+          this.lastLogged.set(key, now);
+          this.log.warn({ exporter: c.exporter, reason: c.reason, flows: c.n }, what);
+        }
+      }
+      m.clear();
+    };
+    drain("sampling rate unknown: flows stored with sampling_rate 0", st.rateUnknown, (c) => this.metrics.samplingRateUnknown.inc({ exporter: c.exporter, reason: c.reason }, c.n));
+    drain("implausible exporter time: flows stored at time_received", st.timeImplausible, (c) => this.metrics.timeImplausible.inc({ exporter: c.exporter, reason: c.reason }, c.n));
+    drain("sFlow special interface value: stored as ifIndex 0 plus a flag", st.specialInterfaces, (c) => this.metrics.sflowSpecialInterfaces.inc({ direction: c.exporter, kind: c.reason }, c.n));
+    drain("exporter unknown to NetBox: flows without device data", this.enricher.stats.unknownExporters, (c) => this.metrics.unknownExporter.inc({ exporter: c.exporter, reason: c.reason }, c.n));
   }
 
   /** Drains the in-flight chunk (produce + commit), then closes everything. */

@@ -1,6 +1,7 @@
 /** decode + encode steps, checked against protobufjs reading proto/flow.proto. */
 import { DecodeError, EF, RawFlow, Slab, decodeFlowMessage, encodeDelimitedEnrichedFlow, encodeEnrichedFlow, encodeStringField, forEachDelimited, rawPartBound } from "../src/codec";
 import { newBlocks } from "../src/enrich";
+import { DEFAULT_RESOLVE_POLICY, Resolver } from "../src/resolve";
 import { FlowMessage, decodeEnriched, decodeOneEnriched, goflowValue, ip4 } from "./helpers/proto";
 
 const FULL = {
@@ -41,8 +42,10 @@ function decodeOne(value: Buffer): RawFlow {
   return f;
 }
 
+/** decode → resolve → encode, as the pipeline runs them (enrichment blocks given) */
 function roundTrip(value: Buffer, blocks = newBlocks()) {
   const f = decodeOne(value);
+  new Resolver(DEFAULT_RESOLVE_POLICY).resolve(f);
   const slab = new Slab(4096);
   const buf = slab.reserve(1024);
   const end = encodeEnrichedFlow(buf, slab.offset, f, blocks);
@@ -59,6 +62,7 @@ describe("decode FlowMessage (goflow2 v2 -format=bin framing)", () => {
       time_flow_end_ns: "1763899999000000000",
       sequence_num: 4242,
       sampling_rate: "1000",
+      sampling_rate_source: "options",
       src_port: 443,
       dst_port: 51234,
       proto: 6,

@@ -137,7 +137,7 @@ beforeAll(async () => {
   const geo = writeMmdb(dir);
   nb = await startNetBox();
   await seedNetBoxWorld(nb, TEST_WORLD);
-  goflow = await startGoflow2(broker.bootstrap, RAW);
+  goflow = await startGoflow2(broker.bootstrap);
   env = {
     KAFKA_BROKERS: broker.bootstrap,
     NETBOX_URL: nb.url,
@@ -285,7 +285,7 @@ describe("real exporters → goflow2 → Kafka → flow-enricher → Kafka → C
     const producer = kafka(broker.bootstrap).producer();
     await producer.connect();
     const before = await topicCount(broker.bootstrap, ENRICHED);
-    const good = goflowValue({ type: "IPFIX", samplerAddress: ip4("127.0.0.1"), srcAddr: ip4("198.51.100.9"), bytes: 10, packets: 1, sequenceNum: 77 });
+    const good = goflowValue({ type: "IPFIX", samplerAddress: ip4("127.0.0.1"), srcAddr: ip4("198.51.100.9"), dstAddr: ip4("203.0.113.9"), bytes: 10, packets: 1, sequenceNum: 77 });
     await producer.send({
       topic: RAW,
       messages: [

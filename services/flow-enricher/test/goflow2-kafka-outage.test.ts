@@ -58,7 +58,7 @@ describe("goflow2 → Kafka: the broker goes away and comes back", () => {
   beforeAll(async () => {
     broker = await startKafka({ partitions: 2 });
     await createTopics(broker.bootstrap, [{ topic: RAW, numPartitions: 2 }]);
-    goflow = await startGoflow2(broker.bootstrap, RAW);
+    goflow = await startGoflow2(broker.bootstrap);
   }, 180_000);
   afterAll(async () => {
     socket.close();

@@ -28,7 +28,7 @@ const EXPORTERS = ["127.0.0.1", "192.0.2.1", "198.51.100.254"];
 const SEQ0 = 1000;
 function batch(n: number): EncodedFlow[] {
   const values = Array.from({ length: n }, (_, i) =>
-    goflowValue({ type: "IPFIX", samplerAddress: ip4(EXPORTERS[i % EXPORTERS.length]), srcAddr: ip4("198.51.100.7"), bytes: 1500, packets: 1, sequenceNum: SEQ0 + i }),
+    goflowValue({ type: "IPFIX", samplerAddress: ip4(EXPORTERS[i % EXPORTERS.length]), srcAddr: ip4("198.51.100.7"), dstAddr: ip4("203.0.113.9"), bytes: 1500, packets: 1, sequenceNum: SEQ0 + i }),
   );
   return processor.processBatch(values).out;
 }

@@ -137,3 +137,22 @@ describe("Processor (decode → enrich → encode)", () => {
     expect(decodeOneEnriched(p.processBatch([flow()]).out[0].value).exporter_name).toBe("edge-fra1-01");
   });
 });
+
+describe("validate step (flows goflow2 makes from malformed records)", () => {
+  it.each([
+    ["0 bytes (truncated NetFlow v5 record)", { bytes: 0, srcAddr: ip4("0.0.0.0"), dstAddr: ip4("0.0.0.0") }, /0 bytes/],
+    ["no bytes field at all (sFlow record overrunning its sample)", { bytes: undefined, srcAddr: undefined, dstAddr: undefined }, /0 bytes/],
+    ["one address (zero-length address field)", { dstAddr: Buffer.alloc(0) }, /only one address/],
+  ])("dead-letters a flow with %s at stage validate", (_what, patch, reason) => {
+    const r = run([flow(patch)]);
+    expect(r.out).toEqual([]);
+    expect(r.dead).toHaveLength(1);
+    expect(r.dead[0].stage).toBe("validate");
+    expect(r.dead[0].error).toMatch(reason);
+  });
+  it("keeps a non-IP sFlow sample (no addresses, bytes > 0)", () => {
+    const r = run([flow({ type: "SFLOW_5", srcAddr: undefined, dstAddr: undefined, bytes: 60 })]);
+    expect(r.dead).toEqual([]);
+    expect(r.out).toHaveLength(1);
+  });
+});
