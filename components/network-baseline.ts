@@ -3,6 +3,7 @@
  * allow matrix below for the traffic the platform needs. The README's allow-matrix table
  * mirrors ALLOW_RULES (tests/program/network.test.ts keeps them in step).
  */
+import { FLOW_PORTS } from "./flows/goflow2";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { commonLabels } from "./labels";
@@ -63,7 +64,7 @@ export const ALLOW_RULES: readonly AllowRule[] = [
   { name: "query-from-visualization", to: "storage", from: [{ namespace: "visualization" }, { namespace: "automation" }], ports: tcp(9090, 10902), why: "Grafana and runbook-operator query Thanos Query / Prometheus over HTTP" },
   { name: "clickhouse-from-visualization", to: "flows", from: [{ namespace: "visualization" }], ports: tcp(8123, 9000), why: "Grafana's ClickHouse datasource" },
   { name: "webhook-from-alertmanager", to: "automation", from: [{ namespace: "visualization" }], ports: tcp(8443), why: "Alertmanager triggers runbooks through the operator's webhook" },
-  { name: "flow-export-from-devices", to: "flows", from: [{ managementCidrs: true }], ports: udp(2055, 4739, 6343), why: "devices export NetFlow (2055), IPFIX (4739), sFlow (6343) to goflow2" },
+  { name: "flow-export-from-devices", to: "flows", from: [{ managementCidrs: true }], ports: udp(FLOW_PORTS.netflow, FLOW_PORTS.sflow), why: `devices export NetFlow and IPFIX (Service ports ${FLOW_PORTS.netflow} and ${FLOW_PORTS.ipfix}, both to goflow2's one netflow listener on ${FLOW_PORTS.netflow}) and sFlow (${FLOW_PORTS.sflow}) to goflow2` },
   { name: "grafana-ui", to: "visualization", from: [{ ingress: true }], ports: tcp(3000), why: "people reach Grafana through the cluster ingress" },
   { name: "federation-from-peers", to: "storage", from: [{ ingress: true }], ports: tcp(THANOS_GRPC_PORT), why: "peer DCs' Thanos Query reaches this DC's Thanos gRPC (query, store gateway, sidecars) through the ingress", when: "has-peers" },
   { name: "replication-from-peers", to: "storage", from: [{ ingress: true }], ports: tcp(MINIO_PORT), why: "peer DCs' MinIO replicates into this DC's MinIO through the ingress", when: "multi-dc-minio" },

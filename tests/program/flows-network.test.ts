@@ -111,8 +111,8 @@ describe("helios-flows pod-level network policy", () => {
     ["prometheus", "clickhouse", 9363, "TCP"],
     ["prometheus", "enricher", 8080, "TCP"],
     ["prometheus", "goflow2", 8080, "TCP"],
+    // NetFlow and IPFIX (Service port 4739, sent on to 2055) reach goflow2's one netflow listener
     ["ip:10.10.4.2", "goflow2", 2055, "UDP"],
-    ["ip:10.10.4.2", "goflow2", 4739, "UDP"],
     ["ip:10.10.4.2", "goflow2", 6343, "UDP"],
   ];
   // what nobody needs: a compromised goflow2 or enricher gets no further than Kafka
@@ -129,6 +129,8 @@ describe("helios-flows pod-level network policy", () => {
     ["entityOperator", "clickhouse", 8123, "TCP"],
     ["clickhouse", "keeper", 9444, "TCP"],
     ["clickhouse", "goflow2", 2055, "UDP"],
+    // no pod port 4739 any more: IPFIX arrives on 2055 through the Service
+    ["ip:10.10.4.2", "goflow2", 4739, "UDP"],
     ["gnmic", "broker", 9092, "TCP"],
     ["grafana", "broker", 9092, "TCP"],
     ["grafana", "keeper", 2181, "TCP"],
