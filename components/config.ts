@@ -158,7 +158,7 @@ export const PLAIN_KEYS = {
   ),
   awaitWorkloads: key(
     z.boolean().default(true),
-    "Wait for workloads to become ready and run Helm hooks (default true). false only for clusters that store objects but run no pods (the API-server-only test clusters): objects are created without waiting and Helm hooks are skipped, so CRDs a chart installs from a hook must already exist.",
+    "Wait for workloads to become ready and run Helm hooks (default true). false only for clusters that store objects but run no pods (the API-server-only test clusters): objects are created without waiting, Helm hooks are skipped (CRDs a chart installs from a hook must already exist) and admission webhooks that pods would serve are not installed.",
     true,
   ),
   snmpUsername: key(z.string().min(1).default("helios"), "SNMPv3 user of the helios_v3 snmp_exporter auth (passwords: secrets helios:snmpAuthPassword / helios:snmpPrivPassword)."),

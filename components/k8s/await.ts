@@ -14,8 +14,9 @@ const RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
 /** Marks one Kubernetes resource, or a Helm release, as not awaited. Other resources pass through. */
 export const skipAwaitTransformation: pulumi.ResourceTransformation = ({ type, props, opts }) => {
   if (type === RELEASE_TYPE) {
-    // disableWebhooks is the Release's name for Helm's --no-hooks.
-    return { props: { ...props, skipAwait: true, disableWebhooks: true }, opts };
+    // The Release's names for Helm's --no-hooks: disableWebhooks on install, disableCRDHooks on
+    // upgrade (pulumi-kubernetes 4.x helm_release.go).
+    return { props: { ...props, skipAwait: true, disableWebhooks: true, disableCRDHooks: true }, opts };
   }
   if (!type.startsWith("kubernetes:") || type.startsWith("pulumi:providers:") || !props.metadata) return undefined;
   const metadata = props.metadata as Record<string, unknown>;

@@ -158,7 +158,7 @@ export class MetricsStorage extends pulumi.ComponentResource {
     const cluster = config.kubeContext ?? config.datacenter;
     this.prometheus = new PrometheusStack(
       "prometheus",
-      { tier, datacenter: config.datacenter, cluster, objstoreSecret: objstore.secretName, objstore: objstore.secret, namespace, chartMirror: config.chartMirror },
+      { tier, datacenter: config.datacenter, cluster, objstoreSecret: objstore.secretName, objstore: objstore.secret, namespace, chartMirror: config.chartMirror, operatorWebhooks: config.awaitWorkloads },
       child,
     );
     this.thanos = new ThanosStack(

@@ -26,6 +26,12 @@ export interface PrometheusValuesArgs {
   /** Value of the `cluster` external label. */
   cluster: string;
   objstoreSecret: string;
+  /**
+   * Install the operator's admission webhooks (default true). A cluster that runs no pods
+   * (helios:awaitWorkloads false) cannot serve them, and a webhook nobody serves refuses every
+   * PrometheusRule.
+   */
+  operatorWebhooks?: boolean;
 }
 
 /** kube-prometheus-stack values (chart 88.5.3 paths). Pure, for tests. */
@@ -37,6 +43,7 @@ export function prometheusValues(a: PrometheusValuesArgs): Record<string, unknow
     // Operator-managed Alertmanager and Grafana belong to the visualization layer.
     alertmanager: { enabled: false },
     grafana: { enabled: false },
+    ...(a.operatorWebhooks === false ? { prometheusOperator: { admissionWebhooks: { enabled: false } } } : {}),
     // Node and object metrics are useful platform signals and cheap; kept on.
     nodeExporter: { enabled: true },
     kubeStateMetrics: { enabled: true },
