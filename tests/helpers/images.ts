@@ -78,6 +78,15 @@ export const RUNNABLE_IMAGES: Record<string, RunnableImage> = {
   "ghcr.io/helios-observability/clickhouse-migrator": serviceImage("clickhouse-migrator"),
 };
 
+/**
+ * Sidecars the pod runner leaves out of a pod it otherwise starts, and why: config reloaders only
+ * signal the main container when a ConfigMap changes, and the runner starts each pod once.
+ */
+export const SIDECARS_NOT_RUN: Record<string, string> = {
+  "ghcr.io/jimmidyson/configmap-reload": "config reloader sidecar: signals the main container when its ConfigMap changes",
+  "quay.io/prometheus-operator/prometheus-config-reloader": "config reloader sidecar",
+};
+
 /** Images no engine here can run, and why. */
 export const NOT_RUNNABLE_IMAGES: Record<string, string> = {
   "ghcr.io/maxmind/geoipupdate": "downloads GeoIP databases from MaxMind, which this network cannot reach; the pod runner writes test databases into its volume instead",

@@ -16,7 +16,7 @@
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { imageRepository, NOT_RUNNABLE_IMAGES, RUNNABLE_IMAGES } from "./images";
+import { imageRepository, NOT_RUNNABLE_IMAGES, RUNNABLE_IMAGES, SIDECARS_NOT_RUN } from "./images";
 import { KubeCluster } from "./kube";
 import { PodNetns, PodNetwork } from "./pod-network";
 import { run, tempDir } from "./tools";
@@ -94,7 +94,7 @@ export function notRunnableReason(w: StoredWorkload): string | undefined {
   const spec = w.spec.template.spec;
   for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
     const repo = imageRepository(c.image);
-    if (RUNNABLE_IMAGES[repo]) continue;
+    if (RUNNABLE_IMAGES[repo] || SIDECARS_NOT_RUN[repo]) continue;
     const reason = NOT_RUNNABLE_IMAGES[repo];
     if (reason && isStandInInit(w, c)) continue;
     return reason ? `${c.name}: ${repo}: ${reason}` : `${c.name}: image ${repo} is in neither RUNNABLE_IMAGES nor NOT_RUNNABLE_IMAGES (tests/helpers/images.ts)`;
@@ -150,7 +150,8 @@ export async function runPod(cluster: KubeCluster, network: PodNetwork, w: Store
       const r = run(PodNetwork.exec(pod)[0], [...PodNetwork.exec(pod).slice(1), ...prepared.argv], { env: prepared.env, cwd: prepared.cwd, timeoutMs: 120_000 });
       if (r.status !== 0) fail(c.name, `init container exited ${r.status}: ${(r.stderr || r.stdout).slice(-2000)}`);
     }
-    for (const c of [...sidecars, ...spec.containers]) {
+    const containersToRun = [...sidecars, ...spec.containers].filter((c) => !SIDECARS_NOT_RUN[imageRepository(c.image)]);
+    for (const c of containersToRun) {
       const prepared = prepareContainer(cluster, w, c, root, volumeDirs, podName, pod, fail);
       const argv = [...PodNetwork.exec(pod), ...prepared.argv];
       const child = spawn(argv[0], argv.slice(1), { env: prepared.env, cwd: prepared.cwd, stdio: ["ignore", "pipe", "pipe"] });
@@ -160,7 +161,7 @@ export async function runPod(cluster: KubeCluster, network: PodNetwork, w: Store
       child.stderr!.on("data", keep);
       containers.push({ name: c.name, argv: prepared.argv, process: child, log: () => out });
     }
-    for (const c of [...sidecars, ...spec.containers]) {
+    for (const c of containersToRun) {
       const running = containers.find((x) => x.name === c.name)!;
       await waitReady(pod, c, running, opts.probeGraceSeconds ?? 0, (why) => fail(c.name, `${why}\n--- argv: ${JSON.stringify(running.argv)}\n--- log:\n${running.log().slice(-3000)}`));
     }
