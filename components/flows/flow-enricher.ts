@@ -67,7 +67,7 @@ export class FlowEnricher extends pulumi.ComponentResource {
           template: {
             metadata: { labels },
             spec: {
-              securityContext: { runAsNonRoot: true, runAsUser: 10001, fsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } },
+              securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
               terminationGracePeriodSeconds: 40,
               volumes: [{ name: "geoip", emptyDir: {} }, { name: "tmp", emptyDir: {} }],
               initContainers: [

@@ -64,7 +64,7 @@ export class MigrationsJob extends pulumi.ComponentResource {
             metadata: { labels },
             spec: {
               restartPolicy: "OnFailure",
-              securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: "RuntimeDefault" } },
+              securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
               containers: [
                 {
                   name: "migrate",
