@@ -26,6 +26,8 @@ export interface BuildOptions {
   /** downloaded .deb and .tgz files (default ~/.cache/helios-tools/images) */
   cacheDir?: string;
   log?: (msg: string) => void;
+  /** Debian packages of the base layer (default DEBIAN_PACKAGES; tests name a missing one) */
+  debianPackages?: string[];
 }
 
 export interface PlatformResult {
@@ -104,7 +106,7 @@ export function buildImages(opts: BuildOptions): ImageResult[] {
     // Inputs first, for every architecture: a missing package or bad checksum fails before any layout is written.
     const perArch = new Map<string, { debs: DebInfo[]; base: Layer; node: Layer }>();
     for (const arch of opts.arches) {
-      const debs = DEBIAN_PACKAGES.map((name) => fetchDeb(name, arch, path.join(cache, "debs")));
+      const debs = (opts.debianPackages ?? DEBIAN_PACKAGES).map((name) => fetchDeb(name, arch, path.join(cache, "debs")));
       log(`${arch.oci}: ${debs.map((d) => `${d.name} ${d.version}`).join(", ")}`);
       const rootfs = path.join(work, `rootfs-${arch.oci}`);
       extractDebs(debs, rootfs);

@@ -68,8 +68,9 @@ export function fetchDeb(name: string, arch: Arch, cacheDir: string): DebInfo {
       fs.rmSync(tmp, { recursive: true, force: true });
     }
   }
-  verifyDeb({ name, version: meta.version, arch: arch.oci, sha256: meta.sha256, file });
-  return { name, version: meta.version, arch: arch.oci, sha256: meta.sha256, file };
+  const deb = { name, version: meta.version, arch: meta.arch, sha256: meta.sha256, file };
+  verifyDeb(deb);
+  return deb;
 }
 
 /** Throws naming the package when the file is unreadable or its SHA256 differs from apt's. */
