@@ -32,7 +32,7 @@ export function prepare(layout: string, arch: string, cacheDir = path.join(os.tm
     fs.rmSync(rootfs, { recursive: true, force: true });
     unpackImage(layout, arch, rootfs);
     if (arch === "arm64") {
-      if (!fs.existsSync(QEMU_AARCH64)) throw new Error(`${QEMU_AARCH64} missing; run: bash scripts/test-infra/install-tools.sh oci_runtime`);
+      if (!fs.existsSync(QEMU_AARCH64)) throw new Error(`${QEMU_AARCH64} missing; run: bash scripts/test-infra/install-tools.sh images`);
       fs.copyFileSync(QEMU_AARCH64, path.join(rootfs, QEMU_IN_ROOT));
       fs.chmodSync(path.join(rootfs, QEMU_IN_ROOT), 0o755);
     }
