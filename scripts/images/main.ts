@@ -11,7 +11,7 @@ import { parseArgs } from "util";
 import { parseArches } from "./arch";
 import { buildImages } from "./build";
 import { REPO_ROOT } from "./inputs";
-import { parsePushTarget, pullAndVerify, pushLayout } from "./push";
+import { checkRegistry, parsePushTarget, pullAndVerify, pushLayout } from "./push";
 import { SERVICE_IMAGES, serviceImage } from "./services";
 
 async function main(): Promise<void> {
@@ -23,6 +23,8 @@ async function main(): Promise<void> {
   const started = Date.now();
   // where to push, parsed before building so a bad argument fails at once
   const push = values.push ? parsePushTarget(values.push) : undefined;
+  // an unreachable registry fails before minutes of building, not after
+  if (push) await checkRegistry({ registry: push.registry, repository: push.prefix || "helios", tag: "ping" });
   const results = buildImages({ services, arches, outDir: values.out! });
   const digests = Object.fromEntries(results.map((r) => [r.service, r.indexDigest]));
   fs.writeFileSync(path.join(values.out!, "digests.json"), JSON.stringify(digests, null, 2) + "\n");

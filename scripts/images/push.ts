@@ -110,12 +110,17 @@ function topIndex(layout: string): { digest: string; bytes: Buffer } {
   return { digest, bytes: readBlob(layout, digest) };
 }
 
+/** GET /v2/: throws naming the registry when nothing answers (or not a registry). */
+export async function checkRegistry(target: PushTarget): Promise<void> {
+  const ping = await new Registry(target).request("GET", "/v2/");
+  if (ping.status !== 200 && ping.status !== 401) throw new Error(`registry ${target.registry}: /v2/ answered ${ping.status}; not an OCI registry?`);
+}
+
 /** Pushes the layout's image index; returns its digest as the registry reports it. */
 export async function pushLayout(layout: string, target: PushTarget): Promise<string> {
   const reg = new Registry(target);
   // fail fast and clearly before any upload when nothing answers
-  const ping = await reg.request("GET", "/v2/");
-  if (ping.status !== 200 && ping.status !== 401) throw new Error(`registry ${target.registry}: /v2/ answered ${ping.status}; not an OCI registry?`);
+  await checkRegistry(target);
   const index = topIndex(layout);
   const idx = JSON.parse(index.bytes.toString()) as IndexJson;
   for (const m of idx.manifests) {

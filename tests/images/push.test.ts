@@ -11,7 +11,7 @@ import { buildImages, ImageResult } from "../../scripts/images/build";
 import { parsePushTarget, pullAndVerify, pushLayout } from "../../scripts/images/push";
 import { serviceImage } from "../../scripts/images/services";
 import { freePort, waitForPort } from "../helpers/net";
-import { tempDir, tool } from "../helpers/tools";
+import { REPO_ROOT, run, tempDir, tool } from "../helpers/tools";
 
 jest.setTimeout(900_000);
 
@@ -59,6 +59,17 @@ describe("push to a loopback registry", () => {
       new RegExp(`registry 127\\.0\\.0\\.1:${port} unreachable .*ECONNREFUSED`),
     );
     expect(Date.now() - t0).toBeLessThan(5000);
+  });
+
+  it("npm run images -- --push to a dead registry stops before building anything", async () => {
+    const port = await freePort();
+    const empty = tempDir("images-nopush");
+    const t0 = Date.now();
+    const r = run("npm", ["run", "--silent", "images", "--", "--out", empty, "--push", `127.0.0.1:${port}/helios`], { cwd: REPO_ROOT });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`images: registry 127.0.0.1:${port} unreachable`);
+    expect(Date.now() - t0).toBeLessThan(30_000); // npm + tsx start-up; the build itself takes minutes
+    expect(fs.readdirSync(empty)).toEqual([]);
   });
 
   it("gives up on a registry that accepts connections but never answers, within its timeout", async () => {
