@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   try {
     for (const r of results) {
       for (const p of r.platforms) {
-        const img = prepare(r.layout, p.arch);
+        const img = prepare(r.layout, p.arch, path.join(out, ".roots"));
         const versionMs = median(Array.from({ length: RUNS }, () => runImage(img, { args: ["--version"] }).ms));
         const readyMs: number[] = [];
         for (let i = 0; i < RUNS; i++) {

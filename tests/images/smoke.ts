@@ -16,8 +16,9 @@ export function buildAll(): { out: string; results: ImageResult[] } {
   return { out, results };
 }
 
+/** Unpacked under the build's own directory, so removing it removes the root filesystems too. */
 export function prepared(out: string, service: string, arch: string): Prepared {
-  return prepare(path.join(out, service), arch);
+  return prepare(path.join(out, service), arch, path.join(out, ".roots"));
 }
 
 /** Polls url until it answers 200; returns the milliseconds since `since`. Throws with the container's output. */
