@@ -27,23 +27,40 @@ export const FLOORS: Record<string, readonly Floor[]> = {
   ],
   "clickhouse-ingest": [{ path: "rowsPerSecond", min: 5_000, unit: "rows/s", what: "Protobuf → flows_raw → rollups in one chdb session (the small tier's 5,000 flows/s on one node)" }],
   collection: [{ path: "snmp_scrape_if_mib_arista_eos.p95_ms", max: 10_000, unit: "ms", what: "SNMP scrape p95 within the 10 s scrape timeout" }],
+  images: [{ path: "images.*.compressed_mb", max: 80, unit: "MB", what: "compressed size of each service image, per architecture (aim of issue 16)" }],
   "storage-replication": [{ path: "replicationLagMs.p95", max: 60_000, unit: "ms", what: "MinIO → MinIO replication lag p95 on loopback, under the 1 min alert" }],
 };
 
-/** A figure at a dotted path, or undefined. */
+/** The figures at a dotted path (`*` stands for every element of a list or map), or none. */
+export function figuresAt(results: unknown, dotted: string): number[] {
+  let values: unknown[] = [results];
+  for (const part of dotted.split(".")) {
+    values = values.flatMap((v) => {
+      if (!v || typeof v !== "object") return [];
+      if (part === "*") return Object.values(v as Record<string, unknown>);
+      return [(v as Record<string, unknown>)[part]];
+    });
+  }
+  return values.filter((v): v is number => typeof v === "number");
+}
+
+/** The one figure at a path without `*`, or undefined. */
 export function figureAt(results: unknown, dotted: string): number | undefined {
-  let v: unknown = results;
-  for (const part of dotted.split(".")) v = v && typeof v === "object" ? (v as Record<string, unknown>)[part] : undefined;
-  return typeof v === "number" ? v : undefined;
+  return figuresAt(results, dotted)[0];
 }
 
 /** What misses its floor in one results file, as readable lines; empty when all hold. */
 export function missedFloors(bench: string, results: unknown): string[] {
   const missed: string[] = [];
   for (const f of FLOORS[bench] ?? []) {
-    const v = figureAt(results, f.path);
-    if (v === undefined) missed.push(`${bench}: ${f.path} is missing from the results (${f.what})`);
-    else if (f.min !== undefined && v < f.min) missed.push(`${bench}: ${f.path} = ${v} ${f.unit}, below the floor ${f.min} (${f.what})`);
+    const values = figuresAt(results, f.path);
+    if (values.length === 0) {
+      missed.push(`${bench}: ${f.path} is missing from the results (${f.what})`);
+      continue;
+    }
+    // With `*`, the worst of them must hold.
+    const v = f.min !== undefined ? Math.min(...values) : Math.max(...values);
+    if (f.min !== undefined && v < f.min) missed.push(`${bench}: ${f.path} = ${v} ${f.unit}, below the floor ${f.min} (${f.what})`);
     else if (f.max !== undefined && v > f.max) missed.push(`${bench}: ${f.path} = ${v} ${f.unit}, above the ceiling ${f.max} (${f.what})`);
   }
   return missed;

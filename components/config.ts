@@ -15,6 +15,9 @@ export const STORAGE_TOPOLOGIES = ["single-dc-minio", "multi-dc-minio", "cloud-s
 export type StorageTopology = (typeof STORAGE_TOPOLOGIES)[number];
 export const ROLES = ["primary", "secondary"] as const;
 export type Role = (typeof ROLES)[number];
+/** The service images Helios builds (scripts/images/services.ts); helios:imageDigests is keyed by them. */
+export const HELIOS_SERVICE_IMAGES = ["flow-enricher", "target-generator", "clickhouse-migrator"] as const;
+export type HeliosServiceImage = (typeof HELIOS_SERVICE_IMAGES)[number];
 
 const dnsLabel = z
   .string()
@@ -117,6 +120,19 @@ export const PLAIN_KEYS = {
   kubeContext: key(z.string().min(1).optional(), "kubeconfig context of this DC's cluster."),
   imageRegistry: key(z.string().regex(/^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)*$/, "must be a registry path such as ghcr.io/acme").default("ghcr.io/helios-observability"), "Registry of the Helios service images."),
   imageTag: key(z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "must be a valid image tag").default("0.1.0"), "Tag of the Helios service images."),
+  imageDigests: key(
+    z
+      .object(
+        Object.fromEntries(HELIOS_SERVICE_IMAGES.map((n) => [n, z.string().regex(/^sha256:[0-9a-f]{64}$/, "must be a digest sha256:<64 hex>").optional()])) as Record<
+          HeliosServiceImage,
+          z.ZodOptional<z.ZodString>
+        >,
+      )
+      .strict()
+      .default({}),
+    "Image (index) digest per Helios service, e.g. {flow-enricher: sha256:...}, as `npm run images` writes to out/images/digests.json; a service listed here is deployed by digest (tag@digest).",
+    true,
+  ),
   netboxUrl: key(url, "NetBox base URL the target generator and flow enricher read."),
   netboxFilters: key(
     z.record(z.string().regex(/^[a-z_][a-z0-9_]*$/, "must be a NetBox filter name such as site or tag"), z.union([z.string().min(1), z.array(z.string().min(1)).min(1)])).default({}),

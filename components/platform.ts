@@ -89,6 +89,7 @@ export class HeliosPlatform extends pulumi.ComponentResource {
         tier: this.tier,
         imageRegistry: config.imageRegistry,
         imageTag: config.imageTag,
+        imageDigests: config.imageDigests,
         netboxUrl: config.netboxUrl,
         netboxToken: config.secrets.netboxToken,
         netboxFilters: config.netboxFilters,

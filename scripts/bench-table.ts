@@ -6,7 +6,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { FLOORS, figureAt } from "../bench/floors";
+import { FLOORS, figuresAt } from "../bench/floors";
 
 const root = path.resolve(__dirname, "..");
 export const README = path.join(root, "README.md");
@@ -20,11 +20,13 @@ export function benchTable(resultsDir = path.join(root, "bench", "results")): st
     const results = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : undefined;
     const p = results?.provenance;
     for (const f of floors) {
-      const v = results ? figureAt(results, f.path) : undefined;
+      const values = results ? figuresAt(results, f.path) : [];
+      const v = values.length === 0 ? undefined : f.min !== undefined ? Math.min(...values) : Math.max(...values);
       const floor = f.min !== undefined ? `≥ ${f.min.toLocaleString("en-US")}` : `≤ ${f.max!.toLocaleString("en-US")}`;
       const commit = p ? `${String(p.commit).slice(0, 7)}${p.dirty ? "+" : ""}` : "–";
       const load = p ? `${p.machine.loadAverageBefore[0]} → ${p.machine.loadAverageAfter[0]}` : "–";
-      rows.push(`| \`${bench}\` | ${f.what} | ${v === undefined ? "no result" : `${v.toLocaleString("en-US")} ${f.unit}`} | ${floor} | ${commit} | ${load} |`);
+      const worst = values.length > 1 ? ` (worst of ${values.length})` : "";
+      rows.push(`| \`${bench}\` | ${f.what} | ${v === undefined ? "no result" : `${v.toLocaleString("en-US")} ${f.unit}${worst}`} | ${floor} | ${commit} | ${load} |`);
     }
   }
   return rows.join("\n");

@@ -23,6 +23,7 @@ export const BENCHMARKS: Record<string, string[]> = {
   dashboards: ["node", "--import", "tsx", "bench/dashboards.ts"],
   "target-generator": ["node", "--import", "tsx", "services/target-generator/bench/bench.ts"],
   collection: ["node", "--import", "tsx", "bench/collection.ts"],
+  images: ["node", "--import", "tsx", "bench/images.ts"],
 };
 
 const root = path.resolve(__dirname, "..");

@@ -4,6 +4,8 @@
  * container fetches them before the enricher starts (it refuses to start without them) and a
  * sidecar refreshes them every 24 h into the shared emptyDir (the enricher reloads changed files).
  */
+import { HeliosServiceImage } from "../config";
+import { serviceImageRef } from "../images";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { SecretValue } from "../config";
@@ -23,6 +25,8 @@ export interface FlowEnricherArgs {
   tier: TierSpec;
   imageRegistry: string;
   imageTag: string;
+  /** Digest per service image (helios:imageDigests): deploy by digest when set. */
+  imageDigests?: Partial<Record<HeliosServiceImage, string>>;
   netboxUrl: string;
   /** helios:flowSamplingRates, passed as SAMPLING_RATES */
   samplingRates: { default?: number; exporters: Record<string, { default?: number; override?: number }> };
@@ -72,7 +76,7 @@ export class FlowEnricher extends pulumi.ComponentResource {
           template: {
             metadata: { labels },
             spec: {
-              securityContext: { runAsNonRoot: true, runAsUser: 10001, fsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } },
+              securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
               terminationGracePeriodSeconds: 40,
               volumes: [{ name: "geoip", emptyDir: {} }, { name: "tmp", emptyDir: {} }],
               initContainers: [
@@ -82,7 +86,7 @@ export class FlowEnricher extends pulumi.ComponentResource {
               containers: [
                 {
                   name: "flow-enricher",
-                  image: `${args.imageRegistry}/flow-enricher:${args.imageTag}`,
+                  image: serviceImageRef(args, "flow-enricher"),
                   env: [
                     { name: "KAFKA_BROKERS", value: KAFKA_BOOTSTRAP },
                     { name: "KAFKA_TOPIC_RAW", value: TOPICS.raw },

@@ -4,6 +4,8 @@
  * and an unchanged one leaves the finished Job alone. It waits for ClickHouse itself (ping), and
  * is created after the ClickHouseInstallation and the enriched topic the Kafka engine reads.
  */
+import { HeliosServiceImage } from "../config";
+import { serviceImageRef } from "../images";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
@@ -41,6 +43,8 @@ export interface MigrationsJobArgs {
   tier: TierSpec;
   imageRegistry: string;
   imageTag: string;
+  /** Digest per service image (helios:imageDigests): deploy by digest when set. */
+  imageDigests?: Partial<Record<HeliosServiceImage, string>>;
   /** ClickHouseInstallation, credentials Secret, enriched topic. */
   dependsOn: pulumi.Resource[];
 }
@@ -51,7 +55,7 @@ export class MigrationsJob extends pulumi.ComponentResource {
   constructor(name: string, args: MigrationsJobArgs, opts?: pulumi.ComponentResourceOptions) {
     super("helios:flows:MigrationsJob", name, {}, opts);
     const shape = clickhouseShape(args.tier);
-    const hash = createHash("sha256").update(migrationsHash()).update(args.imageTag).digest("hex").slice(0, 10);
+    const hash = createHash("sha256").update(migrationsHash()).update(args.imageTag + (args.imageDigests?.["clickhouse-migrator"] ?? "")).digest("hex").slice(0, 10);
     this.jobName = `clickhouse-migrate-${hash}`;
     const labels = { ...commonLabels("clickhouse-migrator"), ...POD_LABELS.migrator };
     new k8s.batch.v1.Job(
@@ -64,11 +68,11 @@ export class MigrationsJob extends pulumi.ComponentResource {
             metadata: { labels },
             spec: {
               restartPolicy: "OnFailure",
-              securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: "RuntimeDefault" } },
+              securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
               containers: [
                 {
                   name: "migrate",
-                  image: `${args.imageRegistry}/clickhouse-migrator:${args.imageTag}`,
+                  image: serviceImageRef(args, "clickhouse-migrator"),
                   env: [
                     { name: "CLICKHOUSE_URL", value: CLICKHOUSE_HTTP_URL },
                     { name: "CLICKHOUSE_USER", valueFrom: { secretKeyRef: { name: CLICKHOUSE_SECRET, key: "admin-user" } } },

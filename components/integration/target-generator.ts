@@ -11,6 +11,8 @@
  * by name (helios-targets-<kind> and the overflow -1..-8); `create` cannot be limited by name
  * in Kubernetes RBAC, so it is granted on configmaps in that namespace only. No list/watch.
  */
+import { HeliosServiceImage } from "../config";
+import { serviceImageRef } from "../images";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { SecretValue } from "../config";
@@ -34,6 +36,8 @@ export interface TargetGeneratorArgs {
   /** Registry and tag of the Helios service images. */
   imageRegistry: string;
   imageTag: string;
+  /** Digest per service image (helios:imageDigests): deploy by digest when set. */
+  imageDigests?: Partial<Record<HeliosServiceImage, string>>;
   /** NetBox base URL. */
   netboxUrl: string;
   /** NetBox API token (v1 `Token …` or v2 `nbt_…`), a Pulumi secret. */
@@ -120,7 +124,7 @@ export class TargetGenerator extends pulumi.ComponentResource {
               containers: [
                 {
                   name: "target-generator",
-                  image: `${args.imageRegistry}/target-generator:${args.imageTag}`,
+                  image: serviceImageRef(args, "target-generator"),
                   args: [
                     "--netbox-url",
                     args.netboxUrl,

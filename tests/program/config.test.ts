@@ -64,6 +64,7 @@ describe("stack config", () => {
     kubeContext: ["", "helios:kubeContext"],
     imageRegistry: ["https://ghcr.io/acme", "registry path"],
     imageTag: ["bad tag!", "valid image tag"],
+    imageDigests: [{ "flow-enricher": "sha256:abc" }, "helios:imageDigests.flow-enricher"],
     netboxUrl: ["netbox.local", "absolute URL"],
     netboxFilters: [{ "Site Name": "dc-a" }, "NetBox filter name"],
     maxmindAccountId: ["acme", "numeric MaxMind account ID"],

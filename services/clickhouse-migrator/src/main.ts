@@ -2,6 +2,7 @@
  * Entry point of the clickhouse-migrator Job: wait for ClickHouse, apply pending migrations,
  * exit 0; any error is logged with its reason and exits 1 (the Job retries).
  */
+import "./version"; // first: `--version` answers before settings are read
 import { createClient } from "@clickhouse/client";
 import pino from "pino";
 import { loadConfig } from "./config";

@@ -1,4 +1,5 @@
 /** Entry point: settings → Service; SIGTERM/SIGINT drain the in-flight batch and commit before exit. */
+import "./version"; // first: `--version` answers before settings are read
 import pino from "pino";
 import { SettingsError, loadSettings } from "./config";
 import { GeoIpFileError } from "./geoip";

@@ -10,6 +10,7 @@
  *
  * Token: env NETBOX_TOKEN or --token-file (the mounted Secret). Both NetBox token styles work.
  */
+import "./version"; // first: `--version` answers before arguments are parsed
 import * as fs from "fs";
 import * as http from "http";
 import pino from "pino";
