@@ -6,6 +6,7 @@
  * (config/snmp/auths.yml with ${VAR} placeholders filled from stack secrets) go to a Secret.
  * snmp_exporter reads both with two --config.file flags (directory mounts, no subPath).
  */
+import { heliosWarn } from "../diagnostics";
 import { createHash } from "crypto";
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
@@ -85,21 +86,41 @@ export interface SnmpAuthValues {
   SNMP_PRIV_PASSWORD: string;
 }
 
-/** auths.yml with its placeholders filled; throws on an unknown placeholder. */
-export function renderSnmpAuths(values: SnmpAuthValues, file = path.join(SNMP_DIR, "auths.yml")): string {
+/**
+ * auths.yml with its placeholders filled; throws on an unknown placeholder. A profile whose secret is
+ * not set (an empty value) is left out, and named in `omitted`: snmp_exporter refuses to start on a
+ * v3 profile without its passwords, which would take every SNMP scrape down with it.
+ */
+export function renderSnmpAuthsWithOmissions(values: SnmpAuthValues, file = path.join(SNMP_DIR, "auths.yml")): { text: string; omitted: string[] } {
   const doc = readYamlObject(file);
   if (!isObject(doc.auths) || !Object.keys(doc.auths).length) throw new CollectionContentError(`${file}: needs a non-empty "auths" mapping`);
+  let empty = false;
   const fill = (v: unknown): unknown => {
     if (typeof v === "string") {
       return v.replace(/\$\{([A-Z0-9_]+)\}/g, (_, name: string) => {
         if (!(name in values)) throw new CollectionContentError(`${file}: unknown placeholder \${${name}}`);
-        return values[name as keyof SnmpAuthValues];
+        const value = values[name as keyof SnmpAuthValues];
+        if (value === "") empty = true;
+        return value;
       });
     }
     if (isObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fill(x)]));
     return v;
   };
-  return YAML.stringify({ auths: fill(doc.auths) });
+  const auths: Record<string, unknown> = {};
+  const omitted: string[] = [];
+  for (const [profile, spec] of Object.entries(doc.auths)) {
+    empty = false;
+    const filled = fill(spec);
+    if (empty) omitted.push(profile);
+    else auths[profile] = filled;
+  }
+  return { text: YAML.stringify({ auths }), omitted };
+}
+
+/** auths.yml with its placeholders filled (profiles with unset secrets left out). */
+export function renderSnmpAuths(values: SnmpAuthValues, file = path.join(SNMP_DIR, "auths.yml")): string {
+  return renderSnmpAuthsWithOmissions(values, file).text;
 }
 
 /** The modules file snmp_exporter reads. */
@@ -137,7 +158,15 @@ export class SnmpExporter extends pulumi.ComponentResource {
       { metadata: { name: "snmp-exporter-modules", namespace: ns, labels }, data: { "modules.yml": modulesText } },
       { parent: this, dependsOn: args.dependsOn },
     );
-    const authText = pulumi.secret(pulumi.output(args.auth).apply((v) => renderSnmpAuths(v)));
+    const authText = pulumi.secret(
+      pulumi.output(args.auth).apply((v) => {
+        const { text, omitted } = renderSnmpAuthsWithOmissions(v);
+        for (const profile of omitted) {
+          heliosWarn(`snmp_exporter auth ${profile} left out: its secrets (helios:snmpAuthPassword, helios:snmpPrivPassword) are not set; targets labelled auth=${profile} will fail to scrape`, this);
+        }
+        return text;
+      }),
+    );
     const auth = new k8s.core.v1.Secret(
       `${name}-auth`,
       {

@@ -16,7 +16,7 @@ import { prepareDeployProject, DeployProject } from "../helpers/deploy";
 import { CHART_MIRROR, installChartCrds, KubeCluster, startCluster } from "../helpers/kube";
 import { startKafka, KafkaBroker } from "../helpers/kafka";
 import { PodNetwork } from "../helpers/pod-network";
-import { notRunnableReason, runPod, RunningPod, storedWorkloads, StoredWorkload } from "../helpers/pod-runner";
+import { notRunnableReason, RunningPod, runWorkload, storedWorkloads, StoredWorkload } from "../helpers/pod-runner";
 import { REPO_ROOT, run, tempDir, tool } from "../helpers/tools";
 import { writeMmdb } from "../../services/flow-enricher/test/helpers/mmdb";
 import { thanosBucketPolicy } from "../../components/storage/policies";
@@ -151,6 +151,11 @@ describe("every workload started as the API server stored it", () => {
   let kafka: KafkaBroker | undefined;
 
   beforeAll(async () => {
+    // Our services' images run their compiled code (tests/helpers/images.ts): build it as the images do.
+    for (const service of ["flow-enricher", "target-generator", "clickhouse-migrator"]) {
+      const build = run("npm", ["run", "--silent", "build", "-w", `services/${service}`], { cwd: REPO_ROOT, timeoutMs: 300_000 });
+      if (build.status !== 0) throw new Error(`building ${service}: ${build.stderr || build.stdout}`);
+    }
     net = new PodNetwork(`${process.pid % 100000}`);
     // The Strimzi-managed Kafka: a real broker stands in for the pods the operator would create,
     // reachable under the bootstrap Service name the stored Kafka resource implies (same in both DCs).
@@ -182,11 +187,11 @@ describe("every workload started as the API server stored it", () => {
     try {
       for (const w of runnable) {
         try {
-          const pod = await runPod(cluster, net, w, { probeGraceSeconds: 20, standIns: standInsFor(w) });
-          running.push(pod);
-          publishServices(cluster, net, w, pod);
-          if (w.metadata.name === "helios-minio") prepareMinio(cluster, pod);
-          console.log(`${stack}: ready: ${pod.workload} in ${pod.readySeconds.toFixed(1)} s`);
+          const pods = await runWorkload(cluster, net, w, { probeGraceSeconds: 20, standIns: standInsFor(w) });
+          running.push(...pods);
+          publishServices(cluster, net, w, pods[0]);
+          if (w.metadata.name === "helios-minio") prepareMinio(cluster, pods[0]);
+          console.log(`${stack}: ready: ${pods[0].workload} (${pods.length} pod${pods.length > 1 ? "s" : ""}) in ${Math.max(...pods.map((p) => p.readySeconds)).toFixed(1)} s`);
         } catch (e) {
           failures.push((e as Error).message);
         }

@@ -85,11 +85,12 @@ export const RUNNABLE_IMAGES: Record<string, RunnableImage> = {
 export const SIDECARS_NOT_RUN: Record<string, string> = {
   "ghcr.io/jimmidyson/configmap-reload": "config reloader sidecar: signals the main container when its ConfigMap changes",
   "quay.io/prometheus-operator/prometheus-config-reloader": "config reloader sidecar",
+  // As an init container it is stood in for: the runner writes test databases into its volume.
+  "ghcr.io/maxmind/geoipupdate": "downloads GeoIP databases from MaxMind, which this network cannot reach; the pod runner writes MaxMind-format test databases into its volume instead",
 };
 
 /** Images no engine here can run, and why. */
 export const NOT_RUNNABLE_IMAGES: Record<string, string> = {
-  "ghcr.io/maxmind/geoipupdate": "downloads GeoIP databases from MaxMind, which this network cannot reach; the pod runner writes test databases into its volume instead",
   "quay.io/prometheus-operator/prometheus-operator": "operator: not built here; the Prometheus and Alertmanager pods it would create are not started (rules and routing are tested with promtool and amtool)",
   "quay.io/prometheus-operator/prometheus-config-reloader": "operator sidecar",
   "registry.k8s.io/kube-state-metrics/kube-state-metrics": "cluster exporter: not built here",

@@ -96,18 +96,17 @@ export function notRunnableReason(w: StoredWorkload): string | undefined {
     const repo = imageRepository(c.image);
     if (RUNNABLE_IMAGES[repo] || SIDECARS_NOT_RUN[repo]) continue;
     const reason = NOT_RUNNABLE_IMAGES[repo];
-    if (reason && isStandInInit(w, c)) continue;
     return reason ? `${c.name}: ${repo}: ${reason}` : `${c.name}: image ${repo} is in neither RUNNABLE_IMAGES nor NOT_RUNNABLE_IMAGES (tests/helpers/images.ts)`;
   }
   return undefined;
 }
 
-/** Containers the runner replaces with a declared stand-in (their output is provided instead). */
-function isStandInInit(_w: StoredWorkload, c: Container): boolean {
-  return imageRepository(c.image) === "ghcr.io/maxmind/geoipupdate";
-}
 
 export interface RunPodOptions {
+  /** The pod's network namespace, when the caller made it first (a StatefulSet's peers resolve each other). */
+  netns?: PodNetns;
+  /** The StatefulSet ordinal (pod name <name>-<ordinal>); 0 by default. */
+  ordinal?: number;
   /** Files a stood-in container would have written, by volume name: file name → content. */
   standIns?: Record<string, Record<string, Buffer | string>>;
   /** Extra seconds on top of every probe budget (a slow shared machine). 0 by default. */
@@ -118,9 +117,9 @@ export interface RunPodOptions {
 export async function runPod(cluster: KubeCluster, network: PodNetwork, w: StoredWorkload, opts: RunPodOptions = {}): Promise<RunningPod> {
   const id = `${w.metadata.namespace}/${w.kind}/${w.metadata.name}`;
   const spec = w.spec.template.spec;
-  const root = tempDir(`pod-${w.metadata.name}`);
-  const pod = network.addPod();
-  const podName = w.kind === "StatefulSet" ? `${w.metadata.name}-0` : `${w.metadata.name}-pod`;
+  const root = tempDir(`pod-${w.metadata.name}-${opts.ordinal ?? 0}`);
+  const pod = opts.netns ?? network.addPod();
+  const podName = w.kind === "StatefulSet" ? `${w.metadata.name}-${opts.ordinal ?? 0}` : `${w.metadata.name}-pod`;
   const fail = (container: string, why: string): never => {
     throw new PodStartError(`${id} container ${container}: ${why}`);
   };
@@ -137,22 +136,24 @@ export async function runPod(cluster: KubeCluster, network: PodNetwork, w: Store
     volumeDirs.set(v.name, dir);
   }
 
+  const placedVolumes = new Set<string>();
   const containers: RunningContainer[] = [];
   const stop = async () => {
     for (const c of containers.reverse()) await stopProcess(c.process);
   };
   const started = Date.now();
   try {
-    const inits = (spec.initContainers ?? []).filter((c) => !isStandInInit(w, c));
+    // Init containers whose image is a sidecar not run (geoipupdate) are stood in for by opts.standIns.
+    const inits = (spec.initContainers ?? []).filter((c) => !SIDECARS_NOT_RUN[imageRepository(c.image)]);
     const sidecars = inits.filter((c) => c.restartPolicy === "Always");
     for (const c of inits.filter((x) => x.restartPolicy !== "Always")) {
-      const prepared = prepareContainer(cluster, w, c, root, volumeDirs, podName, pod, fail);
+      const prepared = prepareContainer(cluster, w, c, root, volumeDirs, placedVolumes, podName, pod, fail);
       const r = run(PodNetwork.exec(pod)[0], [...PodNetwork.exec(pod).slice(1), ...prepared.argv], { env: prepared.env, cwd: prepared.cwd, timeoutMs: 120_000 });
       if (r.status !== 0) fail(c.name, `init container exited ${r.status}: ${(r.stderr || r.stdout).slice(-2000)}`);
     }
     const containersToRun = [...sidecars, ...spec.containers].filter((c) => !SIDECARS_NOT_RUN[imageRepository(c.image)]);
     for (const c of containersToRun) {
-      const prepared = prepareContainer(cluster, w, c, root, volumeDirs, podName, pod, fail);
+      const prepared = prepareContainer(cluster, w, c, root, volumeDirs, placedVolumes, podName, pod, fail);
       const argv = [...PodNetwork.exec(pod), ...prepared.argv];
       const child = spawn(argv[0], argv.slice(1), { env: prepared.env, cwd: prepared.cwd, stdio: ["ignore", "pipe", "pipe"] });
       let out = "";
@@ -243,6 +244,7 @@ function prepareContainer(
   c: Container,
   root: string,
   volumeDirs: Map<string, string>,
+  placedVolumes: Set<string>,
   podName: string,
   pod: PodNetns,
   fail: (container: string, why: string) => never,
@@ -258,7 +260,15 @@ function prepareContainer(
     const target = path.join(containerRoot, m.mountPath);
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.rmSync(target, { recursive: true, force: true });
-    fs.symlinkSync(m.subPath ? path.join(dir, m.subPath) : dir, target);
+    if (!m.subPath && !placedVolumes.has(m.name)) {
+      // The volume's first mount is a real directory (MinIO refuses a drive that is a symlink);
+      // later mounts, in this container or others, link to it.
+      fs.renameSync(dir, target);
+      volumeDirs.set(m.name, target);
+      placedVolumes.add(m.name);
+    } else {
+      fs.symlinkSync(m.subPath ? path.join(dir, m.subPath) : dir, target);
+    }
     mounts.push([m.mountPath.replace(/\/+$/, ""), target]);
   }
   mounts.sort((a, b) => b[0].length - a[0].length);
@@ -267,16 +277,20 @@ function prepareContainer(
     return p.startsWith("/tmp") ? path.join(containerRoot, p) : p;
   };
   const rewritePaths = (text: string) =>
-    mounts.reduce((t, [from, to]) => t.replace(new RegExp(`(?<![\\w.-])${escapeRegExp(from)}(?=/|$|[^\\w.-])`, "g"), to), text);
+    mounts.reduce((t, [from, to]) => t.replace(new RegExp(`(?<![\\w.])${escapeRegExp(from)}(?=/|$|[^\\w.-])`, "g"), to), text);
   // MinIO's ellipsis (`/export{0...3}`) names several mounts at once: when every path it expands to
   // is mounted, its prefix moves with them.
   const rewrite = (text: string) =>
-    rewritePaths(text).replace(/(?<![\w.-])(\/[^\s{}]*)\{(\d+)\.\.\.(\d+)\}([^\s{}]*)/g, (whole, prefix: string, from: string, to: string, suffix: string) => {
+    rewritePaths(text).replace(/(?<![\w.])(\/[^\s{}]*)\{(\d+)\.\.\.(\d+)\}([^\s{}]*)/g, (whole, prefix: string, from: string, to: string, suffix: string) => {
       const expanded = Array.from({ length: Number(to) - Number(from) + 1 }, (_, i) => `${prefix}${Number(from) + i}${suffix}`);
       return expanded.every((p) => mapPath(p) === path.join(containerRoot, p)) ? path.join(containerRoot, prefix) + whole.slice(prefix.length) : whole;
     });
   // Config files refer to other mounted files by their container paths.
-  for (const [, target] of mounts) rewriteTree(fs.realpathSync(target), rewrite);
+  for (const [, target] of mounts) {
+    const real = fs.realpathSync(target);
+    if (fs.statSync(real).isDirectory()) rewriteTree(real, rewrite);
+    else rewriteFile(real, rewrite);
+  }
 
   // Env, in order: envFrom, then env (later entries see earlier ones through $(VAR)).
   const env: Record<string, string> = {};
@@ -304,7 +318,17 @@ function prepareContainer(
       env[e.name] = value!.toString("utf8");
     } else if (e.valueFrom?.fieldRef) {
       const field = e.valueFrom.fieldRef.fieldPath as string;
-      const fields: Record<string, string> = { "metadata.name": podName, "metadata.namespace": w.metadata.namespace, "status.podIP": pod.address, "spec.nodeName": "pod-runner" };
+      const fields: Record<string, string> = {
+        "metadata.name": podName,
+        "metadata.namespace": w.metadata.namespace,
+        "status.podIP": pod.address,
+        "status.podIPs": pod.address,
+        // One network namespace is pod and node here.
+        "status.hostIP": pod.address,
+        "status.hostIPs": pod.address,
+        "spec.nodeName": "pod-runner",
+        "spec.serviceAccountName": (w.spec.template.spec as { serviceAccountName?: string }).serviceAccountName ?? "default",
+      };
       env[e.name] = fields[field] ?? fail(c.name, `env ${e.name}: fieldRef ${field} is not supported by the pod runner`);
     } else if (e.valueFrom?.resourceFieldRef) {
       fail(c.name, `env ${e.name}: resourceFieldRef is not supported by the pod runner`);
@@ -319,11 +343,10 @@ function prepareContainer(
     const [exe, ...rest] = c.command;
     const binaries = image.binaries?.() ?? {};
     const local = binaries[path.basename(exe)] ?? fail(c.name, `command ${exe} is not an executable the pod runner knows in ${imageRepository(c.image)}`);
-    argv = [local, ...rest, ...(c.args ?? [])];
+    argv = [local, ...[...rest, ...(c.args ?? [])].map((a) => rewrite(expand(a, env)))];
   } else {
-    argv = [...imageEntrypoint, ...(c.args ?? image.cmd)];
+    argv = [...imageEntrypoint, ...(c.args ?? image.cmd).map((a) => rewrite(expand(a, env)))];
   }
-  argv = [argv[0], ...argv.slice(1).map((a) => rewrite(expand(a, env)))];
 
   const cwd = c.workingDir ? mapPath(c.workingDir) : image.workdir?.() ?? containerRoot;
   fs.mkdirSync(path.join(containerRoot, "tmp"), { recursive: true });
@@ -347,14 +370,17 @@ function rewriteTree(dir: string, rewrite: (t: string) => string): void {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) rewriteTree(p, rewrite);
-    else if (e.isFile()) {
-      const buf = fs.readFileSync(p);
-      if (buf.includes(0)) continue;
-      const text = buf.toString("utf8");
-      const out = rewrite(text);
-      if (out !== text) fs.writeFileSync(p, out);
-    }
+    else if (e.isFile()) rewriteFile(p, rewrite);
   }
+}
+
+/** Rewrites a text file's mount paths in place; binary files are left alone. */
+function rewriteFile(file: string, rewrite: (t: string) => string): void {
+  const buf = fs.readFileSync(file);
+  if (buf.includes(0)) return;
+  const text = buf.toString("utf8");
+  const out = rewrite(text);
+  if (out !== text) fs.writeFileSync(file, out);
 }
 
 function probePort(c: Container, port: number | string): number | undefined {
@@ -401,6 +427,28 @@ async function waitReady(pod: PodNetns, c: Container, running: RunningContainer,
     }
     await new Promise((res) => setTimeout(res, 500));
   }
+}
+
+/**
+ * Starts every pod of a workload: one for a Deployment, `replicas` for a StatefulSet, whose pods get
+ * their stable names (<pod>.<serviceName>.<namespace>.svc) before any starts, since peers such as a
+ * MinIO pool find each other by them. Resolves when all are ready.
+ */
+export async function runWorkload(cluster: KubeCluster, network: PodNetwork, w: StoredWorkload, opts: RunPodOptions = {}): Promise<RunningPod[]> {
+  const spec = w.spec as { replicas?: number; serviceName?: string };
+  if (w.kind !== "StatefulSet") return [await runPod(cluster, network, w, opts)];
+  const replicas = Math.max(1, spec.replicas ?? 1);
+  const namespaces = Array.from({ length: replicas }, () => network.addPod());
+  if (spec.serviceName) {
+    namespaces.forEach((netns, i) => network.publish(PodNetwork.serviceNames(`${w.metadata.name}-${i}.${spec.serviceName}`, w.metadata.namespace), netns.address));
+  }
+  const started = await Promise.allSettled(namespaces.map((netns, ordinal) => runPod(cluster, network, w, { ...opts, netns, ordinal })));
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) {
+    for (const r of started) if (r.status === "fulfilled") await r.value.stop();
+    throw failed.reason;
+  }
+  return started.map((r) => (r as PromiseFulfilledResult<RunningPod>).value);
 }
 
 /** Every workload in the cluster's helios-* namespaces, as stored. */

@@ -7,7 +7,7 @@ import { renderBlackboxConfig } from "../../components/collection/blackbox-expor
 import { CollectionContentError } from "../../components/collection/content";
 import { GNMIC_DIR, loadGnmicSubscriptions, renderGnmicConfig } from "../../components/collection/gnmic";
 import { keepsTaxonomy, scrapeJobs } from "../../components/collection/scrape";
-import { loadSnmpModules, renderSnmpAuths, SNMP_DIR } from "../../components/collection/snmp-exporter";
+import { loadSnmpModules, renderSnmpAuths, renderSnmpAuthsWithOmissions, SNMP_DIR } from "../../components/collection/snmp-exporter";
 import { loadStaticTargets, STATIC_TARGETS_DIR, validateFileSd } from "../../components/collection/static-targets";
 import { tempDir } from "../helpers/tools";
 
@@ -51,6 +51,12 @@ describe("snmp content", () => {
     fails(() => loadSnmpModules(variant(path.join(SNMP_DIR, "modules"), (d) => rewrite(path.join(d, "if_mib.yml"), (s) => s.replace("type: counter", "type: counterz")))), 'unknown type "counterz"');
     fails(() => loadSnmpModules(variant(path.join(SNMP_DIR, "modules"), (d) => fs.rmSync(path.join(d, "if_mib.yml")))), 'base module "if_mib" is missing');
     fails(() => loadSnmpModules(variant(path.join(SNMP_DIR, "modules"), (d) => fs.writeFileSync(path.join(d, "broken.yml"), "modules: [1, 2\n"))), "broken.yml", "invalid YAML");
+  });
+
+  it("leaves out, and names, an auth profile whose secrets are not set (snmp_exporter would refuse to start)", () => {
+    const { text, omitted } = renderSnmpAuthsWithOmissions({ ...AUTH, SNMP_AUTH_PASSWORD: "", SNMP_PRIV_PASSWORD: "" });
+    expect(omitted).toEqual(["helios_v3"]);
+    expect(Object.keys(YAML.parse(text).auths)).toEqual(["public_v2"]);
   });
 
   it("fills the auth placeholders and refuses an unknown one", () => {
