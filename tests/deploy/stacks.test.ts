@@ -15,7 +15,8 @@ import * as path from "path";
 import { prepareDeployProject, DeployProject } from "../helpers/deploy";
 import { CHART_MIRROR, installChartCrds, KubeCluster, startCluster } from "../helpers/kube";
 import { startKafka, KafkaBroker } from "../helpers/kafka";
-import { PodNetwork } from "../helpers/pod-network";
+import { ApiRelay } from "../helpers/in-cluster";
+import { PodNetns, PodNetwork } from "../helpers/pod-network";
 import { notRunnableReason, RunningPod, runWorkload, storedWorkloads, StoredWorkload } from "../helpers/pod-runner";
 import { REPO_ROOT, run, tempDir, tool } from "../helpers/tools";
 import { writeMmdb } from "../../services/flow-enricher/test/helpers/mmdb";
@@ -149,6 +150,7 @@ describe("pulumi up of every stack into real Kubernetes API servers", () => {
 describe("every workload started as the API server stored it", () => {
   let net: PodNetwork;
   let kafka: KafkaBroker | undefined;
+  let kafkaPodNetns: PodNetns;
 
   beforeAll(async () => {
     // Our services' images run their compiled code (tests/helpers/images.ts): build it as the images do.
@@ -161,7 +163,7 @@ describe("every workload started as the API server stored it", () => {
     // reachable under the bootstrap Service name the stored Kafka resource implies (same in both DCs).
     const kafkaCr = JSON.parse(clusters["dc-a"].kubectl(["get", "kafkas.kafka.strimzi.io", "-n", "helios-flows", "-o", "json"]).stdout).items[0];
     const bootstrapName = `${kafkaCr.metadata.name}-kafka-bootstrap`;
-    const kafkaPod = net.addPod();
+    const kafkaPod = (kafkaPodNetns = net.addPod());
     net.publish(PodNetwork.serviceNames(bootstrapName, "helios-flows"), kafkaPod.address);
     kafka = await startKafka({ pod: { netns: kafkaPod, port: 9092, advertisedHost: `${bootstrapName}.helios-flows.svc` }, partitions: 6 });
   });
@@ -181,13 +183,15 @@ describe("every workload started as the API server stored it", () => {
 
     const running: RunningPod[] = [];
     const failures: string[] = [];
+    const apiRelay = new ApiRelay(cluster);
+    createStoredTopics(cluster, kafkaPodNetns);
     // MinIO first: Thanos needs its bucket.
     const order = (w: StoredWorkload) => (w.metadata.name === "helios-minio" ? 0 : 1);
     const runnable = workloads.filter((w) => !notRunnableReason(w) && w.kind !== "Job").sort((a, b) => order(a) - order(b));
     try {
       for (const w of runnable) {
         try {
-          const pods = await runWorkload(cluster, net, w, { probeGraceSeconds: 20, standIns: standInsFor(w) });
+          const pods = await runWorkload(cluster, net, w, { probeGraceSeconds: 20, standIns: standInsFor(w), apiRelay });
           running.push(...pods);
           publishServices(cluster, net, w, pods[0]);
           if (w.metadata.name === "helios-minio") prepareMinio(cluster, pods[0]);
@@ -198,6 +202,7 @@ describe("every workload started as the API server stored it", () => {
       }
     } finally {
       for (const p of running.reverse()) await p.stop();
+      await apiRelay.close();
     }
     expect(failures).toEqual([]);
     const started = running.map((p) => p.workload);
@@ -206,6 +211,25 @@ describe("every workload started as the API server stored it", () => {
     }
   });
 });
+
+/**
+ * What the Strimzi topic operator would do: create each stored KafkaTopic on the stand-in broker,
+ * with its partitions (kafka-topics inside the broker's pod network namespace).
+ */
+function createStoredTopics(cluster: KubeCluster, kafkaPod: PodNetns): void {
+  const topics = (JSON.parse(cluster.kubectl(["get", "kafkatopics.kafka.strimzi.io", "-n", "helios-flows", "-o", "json"]).stdout).items as any[]).map((t) => ({
+    topic: t.spec.topicName ?? t.metadata.name,
+    numPartitions: t.spec.partitions,
+  }));
+  expect(topics.length).toBeGreaterThan(0);
+  const script = `
+    const { Kafka, logLevel } = require("kafkajs");
+    const admin = new Kafka({ brokers: ["127.0.0.1:9092"], logLevel: logLevel.NOTHING }).admin();
+    admin.connect().then(() => admin.createTopics({ topics: ${JSON.stringify(topics)}, waitForLeaders: true }))
+      .then(() => admin.disconnect()).catch((e) => { console.error(e.message); process.exit(1); });`;
+  const r = run("ip", ["netns", "exec", kafkaPod.netns, process.execPath, "-e", script], { cwd: REPO_ROOT, timeoutMs: 120_000 });
+  if (r.status !== 0) throw new Error(`creating the stored KafkaTopics: ${r.stderr || r.stdout}`);
+}
 
 /** Files the stood-in geoipupdate container would have downloaded: MaxMind-format test databases. */
 function standInsFor(w: StoredWorkload): Record<string, Record<string, Buffer>> | undefined {
@@ -232,7 +256,17 @@ function prepareMinio(cluster: KubeCluster, pod: RunningPod): void {
     const r = run("ip", ["netns", "exec", pod.pod.netns, tool("mc"), "--config-dir", mcDir, ...args], { timeoutMs: 60_000 });
     if (r.status !== 0) throw new Error(`mc ${args.join(" ")}: ${r.stderr || r.stdout}`);
   };
-  mc(["alias", "set", "local", "http://127.0.0.1:9000", decode(root.rootUser), decode(root.rootPassword)]);
+  // MinIO answers its readiness probe a little before it takes admin requests.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      mc(["alias", "set", "local", "http://127.0.0.1:9000", decode(root.rootUser), decode(root.rootPassword)]);
+      mc(["admin", "info", "local"]);
+      break;
+    } catch (e) {
+      if (attempt >= 60) throw e;
+      run("sleep", ["1"]);
+    }
+  }
   mc(["mb", "--ignore-existing", "--with-versioning", `local/${bucket}`]);
   const policyFile = path.join(mcDir, "thanos-policy.json");
   fs.writeFileSync(policyFile, JSON.stringify(thanosBucketPolicy(bucket)));

@@ -19,6 +19,7 @@ import * as path from "path";
 import { imageRepository, NOT_RUNNABLE_IMAGES, RUNNABLE_IMAGES, SIDECARS_NOT_RUN } from "./images";
 import { KubeCluster } from "./kube";
 import { PodNetns, PodNetwork } from "./pod-network";
+import { ApiRelay, IN_POD_API_PORT, serviceAccountFiles, startPodForwarder, withServiceAccount } from "./in-cluster";
 import { run, tempDir } from "./tools";
 
 /** A Deployment, StatefulSet, DaemonSet or Job as stored. */
@@ -103,6 +104,8 @@ export function notRunnableReason(w: StoredWorkload): string | undefined {
 
 
 export interface RunPodOptions {
+  /** Relay to the API server; with it, pods get their service account and KUBERNETES_SERVICE_* as from a kubelet. */
+  apiRelay?: ApiRelay;
   /** The pod's network namespace, when the caller made it first (a StatefulSet's peers resolve each other). */
   netns?: PodNetns;
   /** The StatefulSet ordinal (pod name <name>-<ordinal>); 0 by default. */
@@ -138,9 +141,20 @@ export async function runPod(cluster: KubeCluster, network: PodNetwork, w: Store
 
   const placedVolumes = new Set<string>();
   const containers: RunningContainer[] = [];
+  const helpers: ChildProcess[] = [];
   const stop = async () => {
     for (const c of containers.reverse()) await stopProcess(c.process);
+    for (const h of helpers) await stopProcess(h);
   };
+  // As a kubelet does (unless the pod opts out): the service account's token and the API server.
+  const podSpec = spec as PodSpec & { serviceAccountName?: string; automountServiceAccountToken?: boolean };
+  let saDir: string | undefined;
+  if (opts.apiRelay && podSpec.automountServiceAccountToken !== false) {
+    saDir = serviceAccountFiles(cluster, w.metadata.namespace, podSpec.serviceAccountName ?? "default");
+    helpers.push(startPodForwarder(pod, opts.apiRelay));
+  }
+  const inCluster = (argv: string[]) => (saDir ? withServiceAccount(saDir, argv) : argv);
+  const apiEnv: NodeJS.ProcessEnv = saDir ? { KUBERNETES_SERVICE_HOST: "127.0.0.1", KUBERNETES_SERVICE_PORT: String(IN_POD_API_PORT) } : {};
   const started = Date.now();
   try {
     // Init containers whose image is a sidecar not run (geoipupdate) are stood in for by opts.standIns.
@@ -148,14 +162,14 @@ export async function runPod(cluster: KubeCluster, network: PodNetwork, w: Store
     const sidecars = inits.filter((c) => c.restartPolicy === "Always");
     for (const c of inits.filter((x) => x.restartPolicy !== "Always")) {
       const prepared = prepareContainer(cluster, w, c, root, volumeDirs, placedVolumes, podName, pod, fail);
-      const r = run(PodNetwork.exec(pod)[0], [...PodNetwork.exec(pod).slice(1), ...prepared.argv], { env: prepared.env, cwd: prepared.cwd, timeoutMs: 120_000 });
+      const r = run(PodNetwork.exec(pod)[0], [...PodNetwork.exec(pod).slice(1), ...inCluster(prepared.argv)], { env: { ...apiEnv, ...prepared.env }, cwd: prepared.cwd, timeoutMs: 120_000 });
       if (r.status !== 0) fail(c.name, `init container exited ${r.status}: ${(r.stderr || r.stdout).slice(-2000)}`);
     }
     const containersToRun = [...sidecars, ...spec.containers].filter((c) => !SIDECARS_NOT_RUN[imageRepository(c.image)]);
     for (const c of containersToRun) {
       const prepared = prepareContainer(cluster, w, c, root, volumeDirs, placedVolumes, podName, pod, fail);
-      const argv = [...PodNetwork.exec(pod), ...prepared.argv];
-      const child = spawn(argv[0], argv.slice(1), { env: prepared.env, cwd: prepared.cwd, stdio: ["ignore", "pipe", "pipe"] });
+      const argv = [...PodNetwork.exec(pod), ...inCluster(prepared.argv)];
+      const child = spawn(argv[0], argv.slice(1), { env: { ...apiEnv, ...prepared.env }, cwd: prepared.cwd, stdio: ["ignore", "pipe", "pipe"] });
       let out = "";
       const keep = (d: Buffer) => (out = (out + d.toString()).slice(-100_000));
       child.stdout!.on("data", keep);
