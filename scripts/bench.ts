@@ -14,6 +14,7 @@ const BENCHMARKS: Record<string, string[]> = {
   dashboards: ["node", "--import", "tsx", "bench/dashboards.ts"],
   "target-generator": ["node", "--import", "tsx", "services/target-generator/bench/bench.ts"],
   collection: ["node", "--import", "tsx", "bench/collection.ts"],
+  "runbook-operator": ["node", "--import", "tsx", "services/runbook-operator/bench/bench.ts"],
 };
 
 const root = path.resolve(__dirname, "..");

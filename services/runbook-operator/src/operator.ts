@@ -35,6 +35,8 @@ export interface OperatorOptions {
 }
 
 const RECORDED = "MetricsRecorded";
+/** Concurrent reconciles; each is mostly waiting on the API server and NetBox. */
+const WORKERS = 8;
 
 export function readyCondition(rb: Runbook): Condition {
   const problem = validateRunbook(rb);
@@ -52,7 +54,8 @@ export class Operator {
   private readonly log: Logger;
   private readonly audit: AuditLog;
   private readonly queue = new Set<string>();
-  private running = false;
+  private readonly inFlight = new Set<string>();
+  private readonly dirty = new Set<string>();
   private informers: { stop(): Promise<void> }[] = [];
   private resync?: NodeJS.Timeout;
   // Custom objects arrive as plain JSON (timestamps are strings), which client-node's
@@ -117,32 +120,44 @@ export class Operator {
     for (const i of this.informers) await i.stop();
   }
 
+  /**
+   * A work queue with WORKERS concurrent reconciles and never two for the same key: a key
+   * enqueued while in flight is re-run once that run ends (client-go's workqueue semantics).
+   */
   enqueue(key: string): void {
+    if (this.inFlight.has(key)) {
+      this.dirty.add(key);
+      return;
+    }
     this.queue.add(key);
-    if (!this.running) void this.drain();
+    this.pump();
   }
 
-  private async drain(): Promise<void> {
-    this.running = true;
+  private pump(): void {
+    while (this.inFlight.size < WORKERS && this.queue.size > 0) {
+      const key = this.queue.values().next().value as string;
+      this.queue.delete(key);
+      this.inFlight.add(key);
+      void this.work(key).finally(() => {
+        this.inFlight.delete(key);
+        if (this.dirty.delete(key)) this.queue.add(key);
+        if (this.inFlight.size === 0 && this.queue.size === 0) this.updateGauges();
+        this.pump();
+      });
+    }
+  }
+
+  private async work(key: string): Promise<void> {
+    const [kind, name] = key.split("/");
     try {
-      while (this.queue.size > 0) {
-        const key = this.queue.values().next().value as string;
-        this.queue.delete(key);
-        const [kind, name] = key.split("/");
-        try {
-          if (kind === "runbook") await this.reconcileRunbook(name);
-          else await this.reconcileExecution(name);
-        } catch (e) {
-          if (statusCode(e) === 409) this.queue.add(key);
-          else {
-            this.log.error("reconcile failed", { key, error: (e as Error).message });
-            setTimeout(() => this.enqueue(key), 2000).unref();
-          }
-        }
+      if (kind === "runbook") await this.reconcileRunbook(name);
+      else await this.reconcileExecution(name);
+    } catch (e) {
+      if (statusCode(e) === 409) this.dirty.add(key); // lost a race: re-read and decide again
+      else {
+        this.log.error("reconcile failed", { key, error: (e as Error).message });
+        setTimeout(() => this.enqueue(key), 2000).unref();
       }
-      this.updateGauges();
-    } finally {
-      this.running = false;
     }
   }
 
@@ -173,7 +188,7 @@ export class Operator {
   }
 
   private async transition(ex: RunbookExecution, to: Phase, patch: Partial<ExecutionStatus>, why: { reason?: string; message?: string } = {}): Promise<RunbookExecution> {
-    const from = ex.status?.phase;
+    const from = ex.status?.phase ?? "Pending";
     const updated = await this.o.kube.patchExecutionStatus(ex, { ...patch, phase: to, reason: why.reason ?? null, message: why.message ?? null, observedGeneration: ex.metadata.generation });
     // The audit ConfigMap exists from Pending on; before that a failure is recorded in status only.
     if (updated.status?.auditConfigMap) {
@@ -188,49 +203,52 @@ export class Operator {
     let ex = await kube.getExecution(namespace, name);
     if (!ex) return;
     if (isTerminal(ex)) return this.recordOutcome(ex);
-    const phase = ex.status?.phase;
     const now = new Date().toISOString();
 
+    let phase = ex.status?.phase;
+    let plan: { runbook?: { spec?: { timeoutSeconds?: number } } } | undefined;
+
     if (phase === undefined || phase === "Pending") {
-      if (phase === undefined) {
-        ex = await kube.patchExecutionStatus(ex, { phase: "Pending", createdAt: ex.metadata.creationTimestamp ?? now, requestedBy: ex.metadata.annotations?.[ANN_REQUESTED_BY] ?? "unknown" });
-      }
+      // Written with the first transition; Pending itself is stored only while the operator
+      // has to wait (runbook not yet validated, NetBox unreachable), to save round trips.
+      const first = phase === undefined ? { createdAt: ex.metadata.creationTimestamp ?? now, requestedBy: ex.metadata.annotations?.[ANN_REQUESTED_BY] ?? "unknown" } : {};
+      const wait = async () => {
+        if (phase === undefined) await kube.patchExecutionStatus(ex!, { phase: "Pending", ...first });
+      };
+      const fail = (reason: string, message: string) => this.transition(ex!, "Failed", { ...first, finishedAt: now }, { reason, message });
       const rb = await kube.getRunbook(ex.spec.runbookRef.name);
-      if (!rb) return void (await this.transition(ex, "Failed", { finishedAt: now }, { reason: "RunbookNotFound", message: `runbook ${ex.spec.runbookRef.name} does not exist` }));
+      if (!rb) return void (await fail("RunbookNotFound", `runbook ${ex.spec.runbookRef.name} does not exist`));
       const ready = runbookReady(rb) ?? (await this.reconcileRunbook(rb.metadata.name).then(() => kube.getRunbook(rb.metadata.name)).then((r) => (r ? runbookReady(r) : undefined)));
-      if (!ready) return; // Validated on the next event.
-      if (ready.status !== "True") {
-        return void (await this.transition(ex, "Failed", { finishedAt: now }, { reason: "RunbookNotReady", message: `runbook ${rb.metadata.name} is not Ready: ${ready.message}` }));
-      }
+      if (!ready) return wait(); // Validated on the next event.
+      if (ready.status !== "True") return void (await fail("RunbookNotReady", `runbook ${rb.metadata.name} is not Ready: ${ready.message}`));
       const params = resolveParameters(rb, ex.spec.parameters);
-      if ("problem" in params) return void (await this.transition(ex, "Failed", { finishedAt: now }, { reason: "InvalidParameters", message: `${params.problem.field}: ${params.problem.message}` }));
+      if ("problem" in params) return void (await fail("InvalidParameters", `${params.problem.field}: ${params.problem.message}`));
       let devices;
       try {
         devices = await resolveTarget(this.o.inventory, ex.spec.target);
       } catch (e) {
-        if (e instanceof InventoryError && e.reason !== "InventoryUnavailable") {
-          return void (await this.transition(ex, "Failed", { finishedAt: now }, { reason: e.reason, message: e.message }));
-        }
+        if (e instanceof InventoryError && e.reason !== "InventoryUnavailable") return void (await fail(e.reason, e.message));
+        await wait();
         throw e; // NetBox down: retry later, the execution stays Pending.
       }
       if (stepRecordsNeeded(rb, devices.length) > MAX_STEP_RECORDS) {
-        return void (await this.transition(ex, "Failed", { finishedAt: now }, { reason: "TooLarge", message: `${devices.length} devices × ${rb.spec.steps.length + (rb.spec.rollback ?? []).length} steps exceed ${MAX_STEP_RECORDS} step records; narrow the target` }));
+        return void (await fail("TooLarge", `${devices.length} devices × ${rb.spec.steps.length + (rb.spec.rollback ?? []).length} steps exceed ${MAX_STEP_RECORDS} step records; narrow the target`));
       }
       // The plan is what gets approved and what the runner executes, even if the Runbook changes later.
-      const plan = { runbook: { name: rb.metadata.name, generation: rb.metadata.generation, spec: rb.spec }, parameters: params.values, devices, dryRun: ex.spec.dryRun ?? false };
+      plan = { runbook: { name: rb.metadata.name, generation: rb.metadata.generation, spec: rb.spec }, parameters: params.values, devices, dryRun: ex.spec.dryRun ?? false } as never;
       const cm = await this.audit.ensure(ex, plan);
       const needed = approvalsNeeded(rb);
-      const devicesNames = devices.map((d) => d.name);
+      const resolved = { ...first, auditConfigMap: cm, devices: devices.map((d) => d.name), runbookGeneration: rb.metadata.generation };
       if (needed > 0) {
-        await this.transition(ex, "PendingApproval", { auditConfigMap: cm, devices: devicesNames, runbookGeneration: rb.metadata.generation, pendingApprovalSince: now }, { reason: "AwaitingApproval", message: `needs ${needed} approval${needed > 1 ? "s from distinct helios-admin users" : " from a helios-admin user"}` });
-      } else {
-        await this.transition(ex, "Approved", { auditConfigMap: cm, devices: devicesNames, runbookGeneration: rb.metadata.generation }, { reason: "NoApprovalRequired" });
+        await this.transition(ex, "PendingApproval", { ...resolved, pendingApprovalSince: now }, { reason: "AwaitingApproval", message: `needs ${needed} approval${needed > 1 ? "s from distinct helios-admin users" : " from a helios-admin user"}` });
+        return;
       }
-      return;
+      ex = await this.transition(ex, "Approved", resolved, { reason: "NoApprovalRequired" });
+      phase = "Approved"; // and create the Job now rather than on the next event
     }
 
     if (phase === "Approved") {
-      const plan = (await this.audit.read(namespace, name)).plan;
+      plan ??= (await this.audit.read(namespace, name)).plan;
       const job = buildJob(ex, { ...this.o.job, activeDeadlineSeconds: plan?.runbook?.spec?.timeoutSeconds ?? 1800 });
       try {
         await kube.batch.createNamespacedJob({ namespace, body: job });
@@ -241,7 +259,7 @@ export class Operator {
       // Approval wait is the humans' time, not the operator's.
       const approvedAt = ex.status?.approvals?.length ? Math.max(...ex.status.approvals.map((a) => Date.parse(a.at))) : created;
       if (Number.isFinite(approvedAt)) this.o.metrics.overhead.observe(Math.max(0, (Date.now() - approvedAt) / 1000));
-      await this.transition(ex, "Running", { jobName: job.metadata!.name, startedAt: now }, { reason: "JobCreated" });
+      await this.transition(ex, "Running", { jobName: job.metadata!.name, startedAt: new Date().toISOString() }, { reason: "JobCreated" });
       return;
     }
 
