@@ -79,10 +79,17 @@ async function main(): Promise<void> {
           });
         }),
       );
+      let last: any[] = [];
       await until(`batch ${i / CONCURRENCY + 1} to finish`, () => {
-        const list = JSON.parse(cluster.kubectl(["get", "runbookexecutions", "-n", NAMESPACE, "-o", "json"]).stdout).items;
-        return batch.every((n) => list.find((x: any) => x.metadata.name === n)?.status?.finishedAt);
-      }, 120_000, 200);
+        last = JSON.parse(cluster.kubectl(["get", "runbookexecutions", "-n", NAMESPACE, "-o", "json"]).stdout).items;
+        return batch.every((n) => last.find((x: any) => x.metadata.name === n)?.status?.finishedAt);
+      }, 120_000, 200).catch((e) => {
+        const stuck = batch.map((n) => last.find((x: any) => x.metadata.name === n)).filter((x) => !x?.status?.finishedAt);
+        for (const x of stuck) console.error(JSON.stringify({ name: x?.metadata?.name, status: x?.status }));
+        for (const [job, p] of jobs.procs) if (stuck.some((x) => job === `rbx-${x?.metadata?.name}`)) console.error(job, p.output().slice(-2000));
+        console.error(op.output().slice(-5000));
+        throw e;
+      });
     }
     const wall = (Date.now() - t0) / 1000;
     const items = JSON.parse(cluster.kubectl(["get", "runbookexecutions", "-n", NAMESPACE, "-o", "json"]).stdout).items as any[];
