@@ -35,8 +35,9 @@ function gnmicArgs(env: StepEnv, device: Device, timeoutSeconds: number): string
   if (env.gnmiTls === "insecure") a.push("--insecure");
   else if (env.gnmiTls === "skip-verify") a.push("--skip-verify");
   else if (env.gnmiCaFile) a.push("--tls-ca", env.gnmiCaFile);
-  if (env.gnmiUsername) a.push("-u", env.gnmiUsername);
-  if (env.gnmiPassword) a.push("-p", env.gnmiPassword);
+  // gnmic prompts on a terminal for missing credentials; a Job has none, so say what is missing.
+  if (!env.gnmiUsername || env.gnmiPassword === undefined) throw new Error("gNMI credentials missing: GNMI_USERNAME and GNMI_PASSWORD come from the Secret named by GNMI_CREDENTIALS_SECRET");
+  a.push("-u", env.gnmiUsername, "-p", env.gnmiPassword);
   return a;
 }
 
@@ -147,9 +148,14 @@ export async function executeStep(step: Step, device: Device, ctx: TemplateConte
       const args = [...gnmicArgs(env, device, sub.timeoutSeconds), "subscribe", "--path", r(sub.path), "--mode", "stream", "--stream-mode", sub.mode === "SAMPLE" ? "sample" : "on-change", "--format", "flat"];
       if (sub.mode === "SAMPLE" && sub.sampleIntervalSeconds) args.push("--sample-interval", `${sub.sampleIntervalSeconds}s`);
       const seen: string[] = [];
+      // Only notifications on the subscribed path (or below it) count: a target may stream more.
+      const norm = (p: string) => p.replace(/^\/+/, "").replace(/^[a-z0-9-]+:/i, "");
+      const wantPath = norm(r(sub.path));
       const out = await runCli(env.gnmicBin, args, sub.timeoutSeconds * 1000, (line) => {
-        const m = line.match(/^(.*?):\s(.*)$/);
+        const m = line.match(/^(\S.*?):\s(.*)$/);
         if (!m) return false;
+        const p = norm(m[1]);
+        if (p !== wantPath && !p.startsWith(wantPath + "/")) return false;
         seen.push(line);
         const value = m[2].trim();
         return value === want || JSON.stringify(value) === want;

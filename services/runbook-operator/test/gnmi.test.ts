@@ -3,11 +3,13 @@
  * no Set-capable target installs here) is checked with the REAL gnmic CLI — capabilities, get,
  * set, subscribe, authentication — and then the runner's gNMI step executors (which drive
  * gnmic) run the interface-bounce sample's steps against it: the interface goes down, then up.
+ * The runner's Subscribe also runs against the real openconfig fake_server (Subscribe only).
  */
 import { spawn, spawnSync } from "child_process";
 import { Device } from "../src/inventory";
 import { executeStep, Outputs, StepEnv } from "../src/steps";
 import { Runbook } from "../src/types";
+import { GnmiServer, startGnmiServer } from "../../../tests/helpers/collection-engines";
 import { tool } from "../../../tests/helpers/tools";
 import { readSample } from "./cluster";
 import { GnmiTarget, startGnmiTarget } from "./gnmi-harness";
@@ -85,6 +87,12 @@ describe("gNMI test target, spoken to by the real gnmic", () => {
     ]);
   });
 
+  test("missing credentials fail the step with the Secret to fix, instead of gnmic prompting", async () => {
+    const device: Device = { name: "leaf1", address: "127.0.0.1", port: t.port };
+    const env: StepEnv = { gnmicBin: gnmic, gnmiTls: "insecure" };
+    await expect(executeStep({ name: "g", kind: "gnmiGet", gnmiGet: { paths: ["/interfaces"] } }, device, { params: {}, target: {}, execution: {} }, new Map(), env)).rejects.toThrow(/GNMI_CREDENTIALS_SECRET/);
+  });
+
   test("a subscribe that never sees its value fails at its timeout", async () => {
     const device: Device = { name: "leaf1", address: "127.0.0.1", port: t.port };
     const env: StepEnv = { gnmicBin: gnmic, gnmiTls: "insecure", gnmiUsername: "admin", gnmiPassword: "s3cret" };
@@ -92,5 +100,47 @@ describe("gNMI test target, spoken to by the real gnmic", () => {
     const r = await executeStep({ name: "never", kind: "gnmiSubscribe", gnmiSubscribe: { path: "/interfaces/interface[name=Ethernet1]/state/oper-status", until: { equals: '"TESTING"' }, timeoutSeconds: 2 } }, device, ctx, new Map(), env);
     expect(r.ok).toBe(false);
     expect(r.error).toMatch(/no notification .* equal to "TESTING" within 2s/);
+  });
+});
+
+describe("the runner's Subscribe against the real openconfig fake_server", () => {
+  // fake_server streams fixed notifications for every path, so this also proves the runner
+  // only counts notifications on the path it subscribed to.
+  let server: GnmiServer;
+  const elem = (name: string, keys: Record<string, string> = {}) => `elem: { name: "${name}" ${Object.entries(keys).map(([k, v]) => `key: { key: "${k}" value: "${v}" }`).join(" ")} }`;
+  const upd = (elems: string[], val: string) => `update: { path: { ${elems.join(" ")} } val: { ${val} } }`;
+  const bgpState = (addr: string) => [elem("network-instances"), elem("network-instance", { name: "default" }), elem("protocols"), elem("protocol", { identifier: "BGP", name: "BGP" }), elem("bgp"), elem("neighbors"), elem("neighbor", { "neighbor-address": addr }), elem("state"), elem("session-state")];
+  // A fresh server per test: fake_server's fixed responses are consumed by the first stream.
+  beforeEach(async () => {
+    const ts = BigInt(Date.now()) * 1_000_000n;
+    server = await startGnmiServer("leaf-fake", [
+      `update: { timestamp: ${ts} ${upd(bgpState("192.0.2.1"), 'string_val: "ESTABLISHED"')} ${upd(bgpState("192.0.2.2"), 'string_val: "ACTIVE"')} }`,
+      `update: { timestamp: ${ts} ${upd([elem("interfaces"), elem("interface", { name: "Ethernet2" }), elem("state"), elem("oper-status")], 'string_val: "DOWN"')} }`,
+      "sync_response: true",
+    ]);
+  });
+  afterEach(async () => server?.stop());
+
+  const device = () => ({ name: "leaf-fake", address: "127.0.0.1", port: Number(server.address.split(":")[1]) });
+  // fake_server accepts any credentials; the runner always sends the Secret's.
+  const env = (): StepEnv => ({ gnmicBin: tool("gnmic"), gnmiTls: "skip-verify", gnmiUsername: "netops", gnmiPassword: "unused" });
+  const rb = () => readSample("bgp-session-reset.yaml") as Runbook;
+
+  test("bgp-session-reset's verify step sees its neighbor ESTABLISHED", async () => {
+    const step = rb().spec.steps.find((s) => s.name === "verify-established")!;
+    const ctx = { params: { neighbor: "192.0.2.1", networkInstance: "default" }, target: { device: "leaf-fake" }, execution: { name: "x" } };
+    const outputs: Outputs = new Map();
+    const r = await executeStep({ ...step, gnmiSubscribe: { ...step.gnmiSubscribe!, timeoutSeconds: 20 } }, device(), ctx, outputs, env());
+    expect(r).toMatchObject({ ok: true, response: { matched: true } });
+    expect(outputs.get("verify-established")).toBe("ESTABLISHED");
+  });
+
+  test("a neighbor streamed as ACTIVE does not satisfy it, even though another neighbor is ESTABLISHED", async () => {
+    const step = rb().spec.steps.find((s) => s.name === "verify-established")!;
+    const ctx = { params: { neighbor: "192.0.2.2", networkInstance: "default" }, target: { device: "leaf-fake" }, execution: { name: "x" } };
+    const r = await executeStep({ ...step, gnmiSubscribe: { ...step.gnmiSubscribe!, timeoutSeconds: 4 } }, device(), ctx, new Map(), env());
+    expect(r.ok).toBe(false);
+    expect(r.error).toMatch(/equal to "ESTABLISHED" within 4s/);
+    expect(JSON.stringify(r.response)).toContain("ACTIVE");
   });
 });
