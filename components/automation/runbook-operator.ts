@@ -25,6 +25,8 @@ import { NAMESPACES } from "../namespaces";
 export const RUNBOOK_OPERATOR_NAME = "helios-runbook-operator";
 export const RUNBOOK_OPERATOR_PORT = 8080;
 export const CRD_DIR = path.resolve(__dirname, "..", "..", "services", "runbook-operator", "crds");
+/** The ValidatingAdmissionPolicy that makes requested-by the authenticated creator. */
+export const ADMISSION_FILE = path.resolve(__dirname, "..", "..", "services", "runbook-operator", "admission", "requested-by.yaml");
 
 export interface RunbookOperatorArgs {
   imageRegistry: string;
@@ -55,6 +57,15 @@ export function runbookCrds(): Record<string, any>[] {
     .map((f) => YAML.parse(fs.readFileSync(path.join(CRD_DIR, f), "utf8")));
 }
 
+/** The policy and its binding, as parsed objects. */
+export function requestedByPolicy(): { policy: Record<string, any>; binding: Record<string, any> } {
+  const docs = YAML.parseAllDocuments(fs.readFileSync(ADMISSION_FILE, "utf8")).map((d) => d.toJS());
+  const policy = docs.find((d) => d.kind === "ValidatingAdmissionPolicy");
+  const binding = docs.find((d) => d.kind === "ValidatingAdmissionPolicyBinding");
+  if (!policy || !binding) throw new Error(`${ADMISSION_FILE}: needs a ValidatingAdmissionPolicy and its binding`);
+  return { policy, binding };
+}
+
 const v4 = (cidr: string) => !cidr.includes(":");
 
 export class RunbookOperator extends pulumi.ComponentResource {
@@ -73,6 +84,10 @@ export class RunbookOperator extends pulumi.ComponentResource {
     this.crds = runbookCrds().map(
       (crd) => new k8s.apiextensions.v1.CustomResourceDefinition(crd.metadata.name, crd as k8s.apiextensions.v1.CustomResourceDefinitionArgs, { ...child }),
     );
+
+    const { policy: vap, binding: vapBinding } = requestedByPolicy();
+    const policyRes = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(vap.metadata.name, vap as k8s.admissionregistration.v1.ValidatingAdmissionPolicyArgs, { ...child, dependsOn: this.crds });
+    new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(vapBinding.metadata.name, vapBinding as k8s.admissionregistration.v1.ValidatingAdmissionPolicyBindingArgs, { ...child, dependsOn: [policyRes] });
 
     const netbox = new k8s.core.v1.Secret(
       "runbook-operator-netbox",

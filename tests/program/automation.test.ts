@@ -2,7 +2,7 @@
 // them, a two-replica Deployment with the runner settings, least-privilege RBAC (the same rules
 // the operator tests run under), Secrets for device credentials and the NetBox token, and
 // NetworkPolicies: devices reachable on gNMI only, the approval API open to the ingress sources.
-import { CRD_DIR, runbookCrds, RUNBOOK_OPERATOR_NAME } from "../../components/automation/runbook-operator";
+import { CRD_DIR, requestedByPolicy, runbookCrds, RUNBOOK_OPERATOR_NAME } from "../../components/automation/runbook-operator";
 import { GNMI_PORTS } from "../../components/collection/egress-policy";
 import { NAMESPACES } from "../../components/namespaces";
 import { PlannedResource } from "../../scripts/lib/synthesize";
@@ -39,6 +39,15 @@ describe("runbook operator component", () => {
       expect(planned.inputs.spec).toEqual(file.spec);
     }
     expect(CRD_DIR).toMatch(/services\/runbook-operator\/crds$/);
+  });
+
+  it("binds the requested-by ValidatingAdmissionPolicy from the service's admission/ folder", async () => {
+    const { policy, binding } = requestedByPolicy();
+    const p = await one("kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy", "helios-runbook-requested-by");
+    expect(p.inputs.spec).toEqual(policy.spec);
+    const b = await one("kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding", "helios-runbook-requested-by");
+    expect(b.inputs.spec).toEqual(binding.spec);
+    expect(b.dependsOn).toContain(key(p));
   });
 
   it("runs two leader-elected replicas of the image from config, with the runner's settings", async () => {

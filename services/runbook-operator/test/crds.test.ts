@@ -3,8 +3,10 @@
  * budget), the ten sample runbooks are admitted as written, and bad Runbooks and
  * RunbookExecutions are refused at admission with a message naming what is wrong.
  */
+import * as path from "path";
 import { KubeCluster } from "../../../tests/helpers/kube";
 import { clusterWithCrds, create, readSample, sampleFiles } from "./cluster";
+import { userKubeconfig } from "./rbac-setup";
 
 const base = () => ({
   apiVersion: "automation.helios.io/v1alpha1",
@@ -20,7 +22,7 @@ const base = () => ({
 describe("runbook CRDs on a real API server", () => {
   let cluster: KubeCluster;
   beforeAll(async () => {
-    cluster = await clusterWithCrds("runbook-crds");
+    cluster = await clusterWithCrds("runbook-crds", [{ name: "carol", token: "carol-token-0123456789", groups: ["network-engineers"] }]);
   }, 300_000);
   afterAll(async () => cluster?.stop());
 
@@ -101,8 +103,34 @@ describe("runbook CRDs on a real API server", () => {
       expect(r.status).not.toBe(0);
       expect(r.stderr).toMatch(/spec is immutable/);
     });
+    test("requested-by is the authenticated creator (ValidatingAdmissionPolicy), and cannot change", async () => {
+      const applied = cluster.kubectl(["apply", "-f", path.resolve(__dirname, "..", "admission", "requested-by.yaml")]);
+      expect(applied.stderr).toBe("");
+      const rbac = cluster.kubectl(["create", "rolebinding", "carol-runs", "-n", "default", "--clusterrole=edit-rbx", "--user=carol"]);
+      expect(rbac.status).toBe(0);
+      expect(cluster.kubectl(["create", "clusterrole", "edit-rbx", "--verb=create,get,patch,update", "--resource=runbookexecutions.automation.helios.io"]).status).toBe(0);
+      const asCarol = (obj: unknown) =>
+        cluster.kubectl(["--kubeconfig", userKubeconfig(cluster, "carol-token-0123456789"), "create", "-o", "json", "-f", "-"], { input: JSON.stringify(obj) });
+      const withAnn = (name: string, who?: string) => ({ ...exec({ runbookRef: { name: "interface-bounce" }, target: { device: "leaf1" } }, name), metadata: { name, namespace: "default", ...(who ? { annotations: { "automation.helios.io/requested-by": who } } : {}) } });
+      // A new policy takes effect once the API server has loaded it: wait until a lie is refused.
+      let lie = asCarol(withAnn("probe-0", "alice"));
+      for (let i = 1; lie.status === 0 && i < 60; i++) {
+        await new Promise((res) => setTimeout(res, 500));
+        lie = asCarol(withAnn(`probe-${i}`, "alice"));
+      }
+      expect(lie.stderr).toMatch(/requested-by must be your user name carol, not alice/);
+      const r = asCarol(withAnn("by-carol", "carol"));
+      expect(r.stderr).toBe("");
+      const name = JSON.parse(r.stdout).metadata.name;
+      expect(asCarol(withAnn("by-nobody")).stderr).toMatch(/not \(missing\)/);
+      const change = cluster.kubectl(["--kubeconfig", userKubeconfig(cluster, "carol-token-0123456789"), "annotate", "--overwrite", "runbookexecution", name, "-n", "default", "automation.helios.io/requested-by=bob"]);
+      expect(change.stderr).toMatch(/requested-by cannot change/);
+    });
+
     test("status is a subresource with a bounded schema", () => {
-      expect(create(cluster, exec({ runbookRef: { name: "interface-bounce" }, target: { device: "leaf1" } }, "status-bounds")).status).toBe(0);
+      // Created by the admin user, who must name itself now that the requested-by policy is on.
+      const statusBounds = { ...exec({ runbookRef: { name: "interface-bounce" }, target: { device: "leaf1" } }, "status-bounds"), metadata: { name: "status-bounds", namespace: "default", annotations: { "automation.helios.io/requested-by": "helios-test-admin" } } };
+      expect(create(cluster, statusBounds).stderr).toBe("");
       const tooLong = cluster.kubectl(["patch", "runbookexecution", "status-bounds", "-n", "default", "--subresource=status", "--type=merge", "-p", JSON.stringify({ status: { phase: "Running", steps: [{ name: "a", device: "leaf1", state: "Running", output: "x".repeat(2000) }] } })]);
       expect(tooLong.stderr).toMatch(/Too long/);
       const badPhase = cluster.kubectl(["patch", "runbookexecution", "status-bounds", "-n", "default", "--subresource=status", "--type=merge", "-p", JSON.stringify({ status: { phase: "Exploded" } })]);
