@@ -28,6 +28,7 @@ export const FLOORS: Record<string, readonly Floor[]> = {
   "clickhouse-ingest": [{ path: "rowsPerSecond", min: 5_000, unit: "rows/s", what: "Protobuf → flows_raw → rollups in one chdb session (the small tier's 5,000 flows/s on one node)" }],
   collection: [{ path: "snmp_scrape_if_mib_arista_eos.p95_ms", max: 10_000, unit: "ms", what: "SNMP scrape p95 within the 10 s scrape timeout" }],
   images: [{ path: "images.*.compressed_mb", max: 80, unit: "MB", what: "compressed size of each service image, per architecture (aim of issue 16)" }],
+  "runbook-operator": [{ path: "overheadSeconds.p99", max: 10, unit: "s", what: "operator overhead per execution, creation to Job start plus status writes, p99 (SC-006)" }],
   "storage-replication": [{ path: "replicationLagMs.p95", max: 60_000, unit: "ms", what: "MinIO → MinIO replication lag p95 on loopback, under the 1 min alert" }],
 };
 

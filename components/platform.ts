@@ -3,6 +3,7 @@
  * ComponentResource module; this file only wires them together.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { RunbookOperator } from "./automation/runbook-operator";
 import { Collection } from "./collection";
 import { HeliosConfig } from "./config";
 import { TargetGenerator } from "./integration/target-generator";
@@ -13,6 +14,7 @@ import { PeerStacks } from "./peers";
 import { MetricsStorage } from "./storage";
 import { TierSpec, tierSpec } from "./tiers";
 import { Visualization } from "./visualization";
+import { ALERTMANAGER_URL } from "./visualization/alertmanager";
 
 export interface HeliosPlatformArgs {
   /** The validated stack config. */
@@ -29,6 +31,7 @@ export class HeliosPlatform extends pulumi.ComponentResource {
   public readonly collection: Collection;
   public readonly flows: FlowPipeline;
   public readonly targetGenerator: TargetGenerator;
+  public readonly runbookOperator: RunbookOperator;
 
   constructor(name: string, args: HeliosPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("helios:platform:Platform", name, {}, opts);
@@ -94,6 +97,26 @@ export class HeliosPlatform extends pulumi.ComponentResource {
         netboxToken: config.secrets.netboxToken,
         netboxFilters: config.netboxFilters,
         dependsOn: [this.namespaces.namespaces.integration, this.namespaces.namespaces.collection],
+        crdsReady: [this.storage.prometheus.release],
+      },
+      { parent: this },
+    );
+
+    this.runbookOperator = new RunbookOperator(
+      "runbook-operator",
+      {
+        imageRegistry: config.imageRegistry,
+        imageTag: config.imageTag,
+        netboxUrl: config.netboxUrl,
+        netboxToken: config.secrets.netboxToken,
+        gnmiUsername: config.gnmiUsername,
+        gnmiPassword: config.secrets.gnmiPassword,
+        gnmiTlsSkipVerify: config.gnmiTlsSkipVerify,
+        managementCidrs: config.managementCidrs,
+        ingressFrom: config.ingressFrom,
+        thanosQueryUrl: THANOS_QUERY_HTTP_URL,
+        alertmanagerUrl: ALERTMANAGER_URL,
+        dependsOn: [this.namespaces.namespaces.automation],
         crdsReady: [this.storage.prometheus.release],
       },
       { parent: this },

@@ -24,6 +24,7 @@ export const BENCHMARKS: Record<string, string[]> = {
   "target-generator": ["node", "--import", "tsx", "services/target-generator/bench/bench.ts"],
   collection: ["node", "--import", "tsx", "bench/collection.ts"],
   images: ["node", "--import", "tsx", "bench/images.ts"],
+  "runbook-operator": ["node", "--import", "tsx", "services/runbook-operator/bench/bench.ts"],
 };
 
 const root = path.resolve(__dirname, "..");

@@ -76,6 +76,7 @@ export const RUNNABLE_IMAGES: Record<string, RunnableImage> = {
   "ghcr.io/helios-observability/flow-enricher": serviceImage("flow-enricher"),
   "ghcr.io/helios-observability/target-generator": serviceImage("target-generator"),
   "ghcr.io/helios-observability/clickhouse-migrator": serviceImage("clickhouse-migrator"),
+  "ghcr.io/helios-observability/runbook-operator": serviceImage("runbook-operator"),
 };
 
 /**

@@ -1,0 +1,89 @@
+/**
+ * Target resolution through the NetBox REST API (the inventory target-generator also reads).
+ * A device that is not there is an error the execution fails with, never a skip.
+ */
+export interface Device {
+  name: string;
+  address: string;
+  port: number;
+  site?: string;
+  platform?: string;
+}
+
+export interface Inventory {
+  /** undefined when NetBox has no device of that name. */
+  byName(name: string): Promise<Device | undefined>;
+  /** NetBox filters (site, role, tag, platform, status, …) ANDed; at most `max` devices. */
+  select(filters: Record<string, string>, max: number): Promise<Device[]>;
+}
+
+export class InventoryError extends Error {
+  constructor(
+    readonly reason: "DeviceNotFound" | "SelectorTooWide" | "SelectorEmpty" | "InventoryUnavailable" | "DeviceUnreachable",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface NetBoxDevice {
+  name: string | null;
+  primary_ip?: { address: string } | null;
+  site?: { slug: string } | null;
+  platform?: { slug: string } | null;
+  custom_fields?: Record<string, unknown>;
+}
+
+const DEFAULT_GNMI_PORT = 57400;
+
+export class NetBoxInventory implements Inventory {
+  constructor(
+    private readonly url: string,
+    private readonly token: string,
+    private readonly timeoutMs = 10_000,
+  ) {}
+
+  private async devices(query: URLSearchParams): Promise<{ count: number; results: NetBoxDevice[] }> {
+    const u = `${this.url.replace(/\/$/, "")}/api/dcim/devices/?${query}`;
+    let res: Response;
+    try {
+      res = await fetch(u, { headers: { Authorization: `Token ${this.token}`, Accept: "application/json" }, signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (e) {
+      throw new InventoryError("InventoryUnavailable", `NetBox at ${this.url} did not answer: ${(e as Error).message}`);
+    }
+    if (!res.ok) throw new InventoryError("InventoryUnavailable", `NetBox answered ${res.status} for ${u}`);
+    return (await res.json()) as { count: number; results: NetBoxDevice[] };
+  }
+
+  private toDevice(d: NetBoxDevice): Device {
+    const name = d.name ?? "(unnamed)";
+    const ip = d.primary_ip?.address?.split("/")[0];
+    if (!ip) throw new InventoryError("DeviceUnreachable", `device ${name} has no primary IP in NetBox`);
+    const port = Number(d.custom_fields?.gnmi_port ?? DEFAULT_GNMI_PORT);
+    return { name, address: ip, port: Number.isInteger(port) && port > 0 ? port : DEFAULT_GNMI_PORT, site: d.site?.slug, platform: d.platform?.slug };
+  }
+
+  async byName(name: string): Promise<Device | undefined> {
+    const r = await this.devices(new URLSearchParams({ name, limit: "2" }));
+    const exact = r.results.filter((d) => d.name === name);
+    return exact.length === 0 ? undefined : this.toDevice(exact[0]);
+  }
+
+  async select(filters: Record<string, string>, max: number): Promise<Device[]> {
+    const r = await this.devices(new URLSearchParams({ ...filters, limit: String(max + 1) }));
+    if (r.count > max) throw new InventoryError("SelectorTooWide", `selector ${JSON.stringify(filters)} matches ${r.count} devices, more than maxDevices ${max}`);
+    if (r.count === 0) throw new InventoryError("SelectorEmpty", `selector ${JSON.stringify(filters)} matches no device in NetBox`);
+    return r.results.map((d) => this.toDevice(d)).sort((a, b) => a.name.localeCompare(b.name));
+  }
+}
+
+/** Resolves an execution's target, failing with a reason the status can carry. */
+export async function resolveTarget(inv: Inventory, target: { device?: string; selector?: { matchLabels: Record<string, string>; maxDevices?: number } }): Promise<Device[]> {
+  if (target.device !== undefined) {
+    const d = await inv.byName(target.device);
+    if (!d) throw new InventoryError("DeviceNotFound", `device ${target.device} is not in NetBox (removed or renamed?)`);
+    return [d];
+  }
+  if (target.selector) return inv.select(target.selector.matchLabels, target.selector.maxDevices ?? 10);
+  throw new InventoryError("DeviceNotFound", "the execution names no target");
+}
