@@ -114,7 +114,7 @@ export class HeliosPlatform extends pulumi.ComponentResource {
         gnmiTlsSkipVerify: config.gnmiTlsSkipVerify,
         managementCidrs: config.managementCidrs,
         ingressFrom: config.ingressFrom,
-        thanosQueryUrl: THANOS_QUERY_HTTP_URL,
+        thanosQueryUrl: this.storage.thanos.queryHttpUrl,
         alertmanagerUrl: ALERTMANAGER_URL,
         dependsOn: [this.namespaces.namespaces.automation],
         crdsReady: [this.storage.prometheus.release],
