@@ -153,7 +153,7 @@ export function storedBatchCodecs(broker: KafkaBroker, topic: string): Set<strin
   for (const d of dirs) {
     const logs = fs.readdirSync(path.join(broker.dataDir, d)).filter((f) => f.endsWith(".log"));
     for (const f of logs) {
-      const r = run("java", ["-cp", kafkaClasspath(), "kafka.tools.DumpLogSegments", "--files", path.join(broker.dataDir, d, f)], { timeoutMs: 120_000 });
+      const r = run("java", ["-cp", kafkaClasspath(), "org.apache.kafka.tools.DumpLogSegments", "--files", path.join(broker.dataDir, d, f)], { timeoutMs: 120_000 });
       if (r.status !== 0) throw new Error(`DumpLogSegments failed on ${d}/${f}: ${r.stderr.trim()}`);
       for (const m of r.stdout.matchAll(/compresscodec: (\w+)/g)) codecs.add(m[1].toLowerCase());
     }

@@ -114,7 +114,7 @@ export async function startCluster(name: string, opts: { users?: StaticUser[] } 
     const server = `https://127.0.0.1:${apiPort}`;
     const deadline = Date.now() + 120_000;
     for (;;) {
-      const r = run("curl", ["-fsS", "--cacert", caFile, "-H", `Authorization: Bearer ${token}`, `${server}/readyz`], { timeoutMs: 5_000 });
+      const r = run("curl", ["-fsS", "--cacert", caFile, "-H", `Authorization: Bearer ${token}`, `${server}/readyz`], { timeoutMs: 15_000 });
       if (r.status === 0) break;
       if (apiserver.child.exitCode !== null) throw new Error(`kube-apiserver for ${name} exited:\n${apiserver.log().slice(-3000)}`);
       if (Date.now() > deadline) throw new Error(`kube-apiserver for ${name} not ready in 120 s:\n${apiserver.log().slice(-3000)}`);
@@ -124,9 +124,10 @@ export async function startCluster(name: string, opts: { users?: StaticUser[] } 
     const kubeconfig = path.join(stateDir, "kubeconfig");
     fs.writeFileSync(kubeconfig, kubeconfigText([{ name, server, caFile, token }]));
     // Foreground deletes (pulumi-kubernetes' default) wait for the garbage collector to drop their
-    // finalizer; namespace deletion needs the namespace controller. Nothing else runs.
+    // finalizer; namespace deletion needs the namespace controller; every namespace gets its
+    // `default` service account from the serviceaccount controller. Nothing else runs.
     const controllers = startProc(tool("kube-controller-manager"), [
-      "--kubeconfig", kubeconfig, "--controllers", "garbagecollector,namespace", "--leader-elect=false",
+      "--kubeconfig", kubeconfig, "--controllers", "garbagecollector,namespace,serviceaccount", "--leader-elect=false",
       "--bind-address", "127.0.0.1", "--secure-port", "0", "--profiling=false",
     ]);
     procs.push(controllers);

@@ -4,7 +4,7 @@ HELIOS_KAFKA_SCALA="2.13"
 
 install_kafka() {
   local dir="$TOOLS/kafka-$HELIOS_KAFKA_VERSION"
-  if ! stamped "kafka-$HELIOS_KAFKA_VERSION" || [ ! -f "$dir/libs/kafka_${HELIOS_KAFKA_SCALA}-$HELIOS_KAFKA_VERSION.jar" ]; then
+  if ! stamped "kafka-$HELIOS_KAFKA_VERSION" || [ ! -f "$dir/libs/kafka_${HELIOS_KAFKA_SCALA}-$HELIOS_KAFKA_VERSION.jar" ] || [ ! -f "$dir/libs/kafka-tools-$HELIOS_KAFKA_VERSION.jar" ]; then
     command -v mvn >/dev/null || die "mvn not found; it is needed to fetch Kafka from Maven Central"
     command -v java >/dev/null || die "java not found; Kafka needs a JRE 17+"
     log "resolving Apache Kafka $HELIOS_KAFKA_VERSION from Maven Central"
