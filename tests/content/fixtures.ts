@@ -197,7 +197,16 @@ SELECT
   arrayElement(${peer("city")}, 1 + p) AS src_city,
   arrayElement(${peer("city")}, 1 + (p + 3) % ${FLOW_PEERS.length}) AS dst_city,
   arrayElement(${peer("name")}, 1 + p) AS src_as_name,
-  arrayElement(${peer("name")}, 1 + (p + 3) % ${FLOW_PEERS.length}) AS dst_as_name
+  arrayElement(${peer("name")}, 1 + (p + 3) % ${FLOW_PEERS.length}) AS dst_as_name,
+  -- the flow flags of migration 0006 (issue 12): a rate carried in the flow, times and interfaces plausible
+  'flow' AS sampling_rate_source,
+  false AS time_implausible,
+  (toUInt64(ts) - 5) * 1000000000 AS exporter_time_flow_start_ns,
+  toUInt64(ts) * 1000000000 AS exporter_time_flow_end_ns,
+  '' AS in_if_special,
+  '' AS out_if_special,
+  '' AS discard_reason,
+  toUInt32(0) AS in_if_physical
 FROM (
   SELECT number, cityHash64(number) AS h,
     ${endSeconds - seconds} + intDiv(number, ${rowsPerSecond}) AS ts,
