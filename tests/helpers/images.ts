@@ -23,6 +23,11 @@ export interface RunnableImage {
   workdir?: () => string;
   /** Where it was read upstream. */
   source: string;
+  /**
+   * Environment the pod runner adds (below the container's own) where this machine differs from a
+   * node in a way the program cannot see, with the reason.
+   */
+  nodeEnv?: { env: Record<string, string>; why: string };
 }
 
 /** Our services' images run the service's compiled code with the image's entrypoint from its Dockerfile. */
@@ -63,7 +68,16 @@ export const RUNNABLE_IMAGES: Record<string, RunnableImage> = {
   // prometheus/alertmanager Dockerfile: ENTRYPOINT ["/bin/alertmanager"].
   "quay.io/prometheus/alertmanager": { entrypoint: bin("alertmanager"), cmd: ["--config.file=/etc/alertmanager/alertmanager.yml", "--storage.path=/alertmanager"], source: "prometheus/alertmanager Dockerfile" },
   // minio/minio Dockerfile.release: ENTRYPOINT ["/usr/bin/docker-entrypoint.sh"], CMD ["minio"]; /usr/bin/minio.
-  "quay.io/minio/minio": { entrypoint: () => [tool("minio")], cmd: [], binaries: () => ({ minio: tool("minio") }), source: "minio/minio Dockerfile.release" },
+  "quay.io/minio/minio": {
+    entrypoint: () => [tool("minio")],
+    cmd: [],
+    binaries: () => ({ minio: tool("minio") }),
+    source: "minio/minio Dockerfile.release",
+    nodeEnv: {
+      env: { MINIO_CI_CD: "1" },
+      why: "the pod runner's drives are directories on the machine's root disk, which MinIO refuses as drives; a pod's PVCs are volumes of their own",
+    },
+  },
   "quay.io/minio/mc": { entrypoint: () => [tool("mc")], cmd: [], binaries: () => ({ mc: tool("mc"), sh: "/bin/sh", bash: "/bin/bash" }), source: "minio/mc Dockerfile.release" },
   // nginxinc/docker-nginx-unprivileged: ENTRYPOINT ["/docker-entrypoint.sh"], CMD ["nginx", "-g", "daemon off;"]. The
   // entrypoint script only templates files we do not use; the image's nginx.conf is replaced by

@@ -367,7 +367,7 @@ function prepareContainer(
   return {
     argv,
     // A container's env is its own: only PATH (for /bin/sh scripts) and HOME come from here.
-    env: { PATH: process.env.PATH, HOME: mapPath("/tmp"), TMPDIR: mapPath("/tmp"), ...env },
+    env: { PATH: process.env.PATH, HOME: mapPath("/tmp"), TMPDIR: mapPath("/tmp"), ...(image.nodeEnv?.env ?? {}), ...env },
     cwd: fs.existsSync(cwd) ? cwd : containerRoot,
   };
 }
