@@ -324,46 +324,51 @@ describe("change, rejection and removal", () => {
 
   it("an update the API server rejects fails `up`, naming the object and the server's reason, and leaves the previous objects", async () => {
     const cluster = clusters["dc-b"];
-    // A cluster admission policy (as Kyverno or Gatekeeper would be in a real cluster): HPAs capped at 3.
+    // Back to the deployed tier (the preview above only previewed medium; applying it would replace
+    // MinIO's StatefulSet, whose volumeClaimTemplates are immutable: see the README), then an
+    // in-place change: a new gNMI user name updates the Secret gnmic-credentials.
+    expect(project.pulumi(["config", "set", "-s", "dc-b", "helios:tier", "small"]).status).toBe(0);
+    expect(project.pulumi(["config", "set", "-s", "dc-b", "helios:gnmiUsername", "helios-rotated"]).status).toBe(0);
+    // A cluster admission policy (as Kyverno or Gatekeeper would be in a real cluster): device
+    // credentials are frozen outside a change window.
     const policy = [
       "apiVersion: admissionregistration.k8s.io/v1",
       "kind: ValidatingAdmissionPolicy",
-      "metadata: {name: helios-test-hpa-cap}",
+      "metadata: {name: helios-test-credential-freeze}",
       "spec:",
       "  failurePolicy: Fail",
       "  matchConstraints:",
       "    resourceRules:",
-      "    - {apiGroups: [autoscaling], apiVersions: [v2], operations: [CREATE, UPDATE], resources: [horizontalpodautoscalers]}",
+      "    - {apiGroups: [''], apiVersions: [v1], operations: [UPDATE], resources: [secrets]}",
       "  validations:",
-      "  - {expression: 'object.spec.maxReplicas <= 3', message: 'this cluster caps HorizontalPodAutoscalers at 3 replicas'}",
+      "  - {expression: \"object.metadata.name != 'gnmic-credentials'\", message: 'device credentials are frozen outside a change window'}",
       "---",
       "apiVersion: admissionregistration.k8s.io/v1",
       "kind: ValidatingAdmissionPolicyBinding",
-      "metadata: {name: helios-test-hpa-cap}",
-      "spec: {policyName: helios-test-hpa-cap, validationActions: [Deny]}",
+      "metadata: {name: helios-test-credential-freeze}",
+      "spec: {policyName: helios-test-credential-freeze, validationActions: [Deny]}",
     ].join("\n");
     const applied = cluster.kubectl(["apply", "-f", "-"], { input: policy });
     expect(applied.stderr).toBe("");
     await new Promise((res) => setTimeout(res, 3_000)); // the policy compiles asynchronously
     const before = heliosObjects(cluster);
+    const secretBefore = JSON.parse(cluster.kubectl(["get", "secret", "gnmic-credentials", "-n", "helios-collection", "-o", "json"]).stdout).data;
 
     try {
       const r = project.deploy(["up", "dc-b"]);
       expect(r.status).not.toBe(0);
       const output = r.stdout + r.stderr;
       // Pulumi names the object; the API server's reason follows.
-      expect(output).toMatch(/kubernetes:autoscaling\/v2:HorizontalPodAutoscaler \((gnmic|goflow2|flow-enricher)-hpa\):/);
-      expect(output).toMatch(/horizontalpodautoscalers.autoscaling "(gnmic|goflow2|flow-enricher)" is forbidden: ValidatingAdmissionPolicy 'helios-test-hpa-cap'/);
-      expect(output).toContain("this cluster caps HorizontalPodAutoscalers at 3 replicas");
+      expect(output).toMatch(/kubernetes:core\/v1:Secret \(gnmic-credentials\):/);
+      expect(output).toMatch(/secrets "gnmic-credentials" is forbidden: ValidatingAdmissionPolicy 'helios-test-credential-freeze'/);
+      expect(output).toContain("device credentials are frozen outside a change window");
       const after = new Set(heliosObjects(cluster));
       expect(before.filter((o) => !after.has(o))).toEqual([]);
-      for (const [ns, name] of [["helios-flows", "goflow2"], ["helios-collection", "gnmic"]]) {
-        const hpa = JSON.parse(cluster.kubectl(["get", "hpa", name, "-n", ns, "-o", "json"]).stdout);
-        expect({ name, maxReplicas: hpa.spec.maxReplicas }).toEqual({ name, maxReplicas: 2 });
-      }
+      const secretAfter = JSON.parse(cluster.kubectl(["get", "secret", "gnmic-credentials", "-n", "helios-collection", "-o", "json"]).stdout).data;
+      expect(secretAfter).toEqual(secretBefore);
     } finally {
-      cluster.kubectl(["delete", "validatingadmissionpolicybinding,validatingadmissionpolicy", "helios-test-hpa-cap"]);
-      project.pulumi(["config", "set", "-s", "dc-b", "helios:tier", "small"]);
+      cluster.kubectl(["delete", "validatingadmissionpolicybinding,validatingadmissionpolicy", "helios-test-credential-freeze"]);
+      project.pulumi(["config", "rm", "-s", "dc-b", "helios:gnmiUsername"]);
     }
   });
 
