@@ -191,7 +191,8 @@ describe("every workload started as the API server stored it", () => {
     try {
       for (const w of runnable) {
         try {
-          const pods = await runWorkload(cluster, net, w, { probeGraceSeconds: 20, standIns: standInsFor(w), apiRelay });
+          // 60 s on top of each probe's budget: CI shares this 2-core machine with the other suites.
+          const pods = await runWorkload(cluster, net, w, { probeGraceSeconds: 60, standIns: standInsFor(w), apiRelay });
           running.push(...pods);
           publishServices(cluster, net, w, pods[0]);
           if (w.metadata.name === "helios-minio") prepareMinio(cluster, pods[0]);
