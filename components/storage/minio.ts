@@ -43,8 +43,6 @@ export interface MinioStoreArgs {
 /** Days of noncurrent versions kept: long enough to undo a bad compaction, short enough to bound cost. */
 export const NONCURRENT_EXPIRY_DAYS = 7;
 
-/** Drives needed for MinIO erasure coding. */
-export const ERASURE_MIN_DRIVES = 4;
 
 export class MinioStore extends pulumi.ComponentResource {
   public readonly server: MinioServer;
@@ -60,8 +58,6 @@ export class MinioStore extends pulumi.ComponentResource {
   constructor(name: string, args: MinioStoreArgs, opts?: pulumi.ComponentResourceOptions) {
     super("helios:storage:MinioStore", name, {}, opts);
     const ns = NAMESPACES.storage.name;
-    const sizing = args.tier.minio;
-    const drives = sizing.servers * sizing.drivesPerServer;
 
     const rootSecret = new k8s.core.v1.Secret(
       `${name}-root`,

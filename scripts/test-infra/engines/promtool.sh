@@ -9,7 +9,9 @@ HELIOS_PROMETHEUS_VERSION="v0.314.0"
 
 install_promtool() {
   local release name="prometheus-$HELIOS_PROMETHEUS_VERSION"
-  release="3.$((10#$(echo "$HELIOS_PROMETHEUS_VERSION" | sed -E 's/^v0\.3([0-9]{2})\..*/\1/'))).$(echo "$HELIOS_PROMETHEUS_VERSION" | sed -E 's/^v0\.3[0-9]{2}\.([0-9]+)$/\1/')"
+  # v0.3MM.P is Prometheus 3.MM.P (v0.314.0 -> 3.14.0).
+  [[ "$HELIOS_PROMETHEUS_VERSION" =~ ^v0\.3([0-9]{2})\.([0-9]+)$ ]] || die "HELIOS_PROMETHEUS_VERSION $HELIOS_PROMETHEUS_VERSION is not v0.3MM.P"
+  release="3.$((10#${BASH_REMATCH[1]})).${BASH_REMATCH[2]}"
   if ! { stamped "$name" && [ -x "$BIN/promtool" ] && [ ! -L "$BIN/promtool" ] && [ -x "$BIN/prometheus" ]; }; then
     command -v go >/dev/null || die "go not found; it is needed to build Prometheus"
     local dir
