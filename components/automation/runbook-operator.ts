@@ -21,6 +21,8 @@ import { GNMI_PORTS } from "../collection/egress-policy";
 import { SecretValue } from "../config";
 import { commonLabels } from "../labels";
 import { NAMESPACES } from "../namespaces";
+import { PROMETHEUS_HTTP_PORT } from "../storage/prometheus";
+import { THANOS_QUERY_HTTP_PORT } from "../storage/thanos";
 
 export const RUNBOOK_OPERATOR_NAME = "helios-runbook-operator";
 export const RUNBOOK_OPERATOR_PORT = 8080;
@@ -204,7 +206,7 @@ export class RunbookOperator extends pulumi.ComponentResource {
       egress: [
         // Kubernetes API, NetBox, notify webhooks: cluster-specific addresses, never the devices.
         { to: notDevices, ports: [443, 6443, 80, 8000, 8080].map((port) => ({ port, protocol: "TCP" })) },
-        { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": NAMESPACES.storage.name } } }], ports: [{ port: 10902, protocol: "TCP" }, { port: 9090, protocol: "TCP" }] },
+        { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": NAMESPACES.storage.name } } }], ports: [{ port: THANOS_QUERY_HTTP_PORT, protocol: "TCP" }, { port: PROMETHEUS_HTTP_PORT, protocol: "TCP" }] },
         { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": NAMESPACES.visualization.name } } }], ports: [{ port: 9093, protocol: "TCP" }] },
       ],
     });

@@ -4,6 +4,7 @@
  */
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
+import { PROBE_KINDS, ProbeKind } from "../../services/target-generator/src/contract";
 import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
 import { commonLabels } from "../labels";
@@ -22,9 +23,10 @@ export const PROBE_MODULES = {
   tcp: { module: "tcp_connect", prober: "tcp" },
   http: { module: "http_2xx", prober: "http" },
   dns: { module: "dns_udp", prober: "dns" },
-} as const;
-export type ProbeKind = keyof typeof PROBE_MODULES;
-export const PROBE_KINDS = Object.keys(PROBE_MODULES) as ProbeKind[];
+} as const satisfies Record<ProbeKind, { module: string; prober: string }>;
+// The probe kinds are the target generator's (one file_sd file each); a module per kind is checked above.
+export { PROBE_KINDS };
+export type { ProbeKind };
 
 /** The blackbox config, checked to define every module the probe kinds use with the right prober. */
 export function renderBlackboxConfig(file = BLACKBOX_FILE): string {

@@ -8,7 +8,7 @@
  * config/alerts/target-sync.rules.yaml works on them. Strategy Recreate: never two writers.
  *
  * RBAC: a Role in helios-collection that can get/update/delete only the generator's ConfigMaps
- * by name (helios-targets-<kind> and the overflow -1..-8); `create` cannot be limited by name
+ * by name (helios-targets-<kind> and its overflow ones, services/target-generator/src/contract.ts); `create` cannot be limited by name
  * in Kubernetes RBAC, so it is granted on configmaps in that namespace only. No list/watch.
  */
 import { HeliosServiceImage } from "../config";
@@ -19,13 +19,10 @@ import { SecretValue } from "../config";
 import { commonLabels } from "../labels";
 import { NAMESPACES } from "../namespaces";
 import { TierSpec } from "../tiers";
+import { allConfigMapNames } from "../../services/target-generator/src/contract";
 
-/** The ConfigMaps the generator writes (same names as services/target-generator/src/plan.ts). */
-export const TARGET_KINDS = ["gnmic", "snmp", "blackbox", "prometheus"] as const;
-export const MAX_EXTRA_CONFIGMAPS = 8;
-export function targetConfigMapNames(): string[] {
-  return TARGET_KINDS.flatMap((k) => [`helios-targets-${k}`, ...Array.from({ length: MAX_EXTRA_CONFIGMAPS }, (_, i) => `helios-targets-${k}-${i + 1}`)]);
-}
+/** The ConfigMaps the generator may write: the service's own list (its contract module), so the Role follows the service. */
+export const targetConfigMapNames = allConfigMapNames;
 
 export const TARGET_GENERATOR_NAME = "helios-target-generator";
 export const TARGET_GENERATOR_METRICS_PORT = 8080;

@@ -17,6 +17,8 @@ export const PROMETHEUS_FULLNAME = "helios-prometheus";
 /** Headless service of the Thanos sidecars (kube-prometheus-stack `thanosService`). */
 export const SIDECAR_SERVICE = `${PROMETHEUS_FULLNAME}-thanos-discovery`;
 export const THANOS_GRPC_PORT = 10901;
+/** HTTP port of Prometheus' own API (the one place it is spelled; network policies import it). */
+export const PROMETHEUS_HTTP_PORT = 9090;
 /** Alertmanager the visualization layer runs (operator-managed `Alertmanager` CR named helios). */
 export const ALERTMANAGER = { namespace: NAMESPACES.visualization.name, service: "alertmanager-operated", port: "web", portNumber: 9093 } as const;
 

@@ -18,8 +18,10 @@ import { ALERTMANAGER, SIDECAR_SERVICE } from "./prometheus";
 
 /** fullnameOverride: services are helios-thanos-query, helios-thanos-store-gateway, … */
 export const THANOS_FULLNAME = "helios-thanos";
+/** Thanos Query's HTTP port (Thanos' default --http-address port; the one place it is spelled). */
+export const THANOS_QUERY_HTTP_PORT = 10902;
 /** Thanos Query's HTTP API inside the cluster (Grafana's datasource, runbook-operator). */
-export const THANOS_QUERY_HTTP_URL = `http://${THANOS_FULLNAME}-query.${NAMESPACES.storage.name}.svc:10902`;
+export const THANOS_QUERY_HTTP_URL = `http://${THANOS_FULLNAME}-query.${NAMESPACES.storage.name}.svc:${THANOS_QUERY_HTTP_PORT}`;
 
 /** A peer DC's Thanos StoreAPI endpoint the global query fans out to. */
 export interface PeerEndpoint {
