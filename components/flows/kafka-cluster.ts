@@ -4,8 +4,11 @@
  * Strimzi's Kafka Exporter for consumer lag. Every custom resource depends on the operator
  * release that installs its CRDs (SC-001).
  */
+import * as fs from "fs";
+import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { CONFIG_DIR, CollectionContentError, isObject, readYamlObject } from "../collection/content";
 import { commonLabels } from "../labels";
 import { Resources, TierSpec } from "../tiers";
 import { FLOWS_NS, KAFKA_CLUSTER, TOPICS } from "./names";
@@ -24,28 +27,40 @@ export interface KafkaClusterArgs {
   crdsReady?: pulumi.Resource[];
 }
 
-/** Our JMX exporter rules: broker, request, log and controller MBeans as gauges/counters. */
-const JMX_RULES = `lowercaseOutputName: true
-rules:
-  - pattern: "kafka.server<type=(BrokerTopicMetrics), name=(.+)PerSec, topic=(.+)><>Count"
-    name: kafka_server_brokertopicmetrics_$2_total
-    type: COUNTER
-    labels: { topic: "$3" }
-  - pattern: "kafka.server<type=(.+), name=(.+)><>(Count|Value)"
-    name: kafka_server_$1_$2
-    type: GAUGE
-  - pattern: "kafka.network<type=RequestMetrics, name=(.+), request=(.+)><>(Count|Mean)"
-    name: kafka_network_requestmetrics_$1
-    type: GAUGE
-    labels: { request: "$2" }
-  - pattern: "kafka.log<type=Log, name=Size, topic=(.+), partition=(.+)><>Value"
-    name: kafka_log_size_bytes
-    type: GAUGE
-    labels: { topic: "$1", partition: "$2" }
-  - pattern: "kafka.controller<type=(.+), name=(.+)><>(Count|Value)"
-    name: kafka_controller_$1_$2
-    type: GAUGE
-`;
+/** The JMX exporter rules (data, not code): broker, request, log and controller MBeans as gauges/counters. */
+export const JMX_RULES_FILE = path.join(CONFIG_DIR, "kafka", "jmx-exporter.yml");
+/** ConfigMap and key Strimzi's metricsConfig reads the rules from. */
+export const KAFKA_METRICS_CONFIGMAP = "kafka-metrics";
+export const KAFKA_METRICS_KEY = "kafka-metrics-config.yml";
+
+const JMX_RULE_TYPES = new Set(["GAUGE", "COUNTER", "UNTYPED"]);
+
+/**
+ * The rules text the kafka-metrics ConfigMap carries: the file without its leading comment block
+ * (written for the reader of config/; leaving it out keeps the deployed text, and so the
+ * ConfigMap, unchanged by the move out of code). Checked first: a mapping with a non-empty
+ * `rules` list whose every rule has a `pattern` (a valid regular expression; the exporter's
+ * are Java's, checked here with JavaScript's, which agree on the constructs the rules use), a
+ * metric `name` and a known `type`. Bad content throws a ContentError naming the file and rule.
+ */
+export function loadJmxRules(file = JMX_RULES_FILE): string {
+  const doc = readYamlObject(file);
+  if (!Array.isArray(doc.rules) || doc.rules.length === 0) throw new CollectionContentError(`${file}: rules: must be a non-empty list`);
+  doc.rules.forEach((rule: unknown, i: number) => {
+    const where = `${file}: rules[${i}]`;
+    if (!isObject(rule)) throw new CollectionContentError(`${where}: must be a mapping`);
+    if (typeof rule.pattern !== "string" || !rule.pattern) throw new CollectionContentError(`${where}.pattern: must be a non-empty string`);
+    try {
+      new RegExp(rule.pattern);
+    } catch (e) {
+      throw new CollectionContentError(`${where}.pattern: not a regular expression: ${(e as Error).message}`);
+    }
+    if (typeof rule.name !== "string" || !/^[a-zA-Z_][a-zA-Z0-9_$]*$/.test(rule.name)) throw new CollectionContentError(`${where}.name: must be a metric name (letters, digits, '_', $n groups)`);
+    if (rule.type !== undefined && !JMX_RULE_TYPES.has(String(rule.type))) throw new CollectionContentError(`${where}.type: must be one of ${[...JMX_RULE_TYPES].join(", ")}`);
+  });
+  const text = fs.readFileSync(file, "utf8");
+  return text.replace(/^(#.*\n)+/, "");
+}
 
 export class KafkaCluster extends pulumi.ComponentResource {
   public readonly kafka: k8s.apiextensions.CustomResource;
@@ -60,7 +75,7 @@ export class KafkaCluster extends pulumi.ComponentResource {
 
     const metrics = new k8s.core.v1.ConfigMap(
       "kafka-metrics",
-      { metadata: { name: "kafka-metrics", namespace: FLOWS_NS, labels: commonLabels("kafka") }, data: { "kafka-metrics-config.yml": JMX_RULES } },
+      { metadata: { name: KAFKA_METRICS_CONFIGMAP, namespace: FLOWS_NS, labels: commonLabels("kafka") }, data: { [KAFKA_METRICS_KEY]: loadJmxRules() } },
       { parent: this, dependsOn },
     );
 
@@ -103,7 +118,7 @@ export class KafkaCluster extends pulumi.ComponentResource {
               "min.insync.replicas": minIsr,
               "auto.create.topics.enable": false,
             },
-            metricsConfig: { type: "jmxPrometheusExporter", valueFrom: { configMapKeyRef: { name: "kafka-metrics", key: "kafka-metrics-config.yml" } } },
+            metricsConfig: { type: "jmxPrometheusExporter", valueFrom: { configMapKeyRef: { name: KAFKA_METRICS_CONFIGMAP, key: KAFKA_METRICS_KEY } } },
           },
           entityOperator: { topicOperator: {}, userOperator: {} },
           kafkaExporter: { topicRegex: "helios-.*", groupRegex: ".*" },
