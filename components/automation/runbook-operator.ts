@@ -20,6 +20,8 @@ import { HELIOS_ADMIN_RULES, NAMES, OPERATOR_CLUSTER_RULES, OPERATOR_NAMESPACE_R
 import { GNMI_PORTS } from "../collection/egress-policy";
 import { SecretValue } from "../config";
 import { commonLabels } from "../labels";
+import { podMonitor, RESTRICTED_CONTAINER, restrictedPod } from "../k8s/workload";
+import { FIXED_RESOURCES } from "../tiers";
 import { NAMESPACES } from "../namespaces";
 import { PROMETHEUS_HTTP_PORT } from "../storage/prometheus";
 import { THANOS_QUERY_HTTP_PORT } from "../storage/thanos";
@@ -145,7 +147,7 @@ export class RunbookOperator extends pulumi.ComponentResource {
             metadata: { labels },
             spec: {
               serviceAccountName: NAMES.operatorServiceAccount,
-              securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
+              securityContext: restrictedPod({ user: 65532, group: 65532 }),
               containers: [
                 {
                   name: "operator",
@@ -160,8 +162,8 @@ export class RunbookOperator extends pulumi.ComponentResource {
                   ports: [{ name: "http", containerPort: RUNBOOK_OPERATOR_PORT }],
                   livenessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 20 },
                   readinessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 10 },
-                  resources: { requests: { cpu: "50m", memory: "96Mi" }, limits: { memory: "256Mi" } },
-                  securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } },
+                  resources: FIXED_RESOURCES.runbookOperator,
+                  securityContext: RESTRICTED_CONTAINER,
                 },
               ],
             },
@@ -175,14 +177,9 @@ export class RunbookOperator extends pulumi.ComponentResource {
       { metadata: { name: RUNBOOK_OPERATOR_NAME, namespace: ns, labels }, spec: { selector, ports: [{ name: "http", port: RUNBOOK_OPERATOR_PORT, targetPort: "http" }] } },
       { ...child, dependsOn: args.dependsOn },
     );
-    new k8s.apiextensions.CustomResource(
+    podMonitor(
       "runbook-operator-podmonitor",
-      {
-        apiVersion: "monitoring.coreos.com/v1",
-        kind: "PodMonitor",
-        metadata: { name: RUNBOOK_OPERATOR_NAME, namespace: ns, labels },
-        spec: { jobLabel: "helios.io/job", selector: { matchLabels: selector }, podMetricsEndpoints: [{ port: "http", path: "/metrics", interval: "30s" }] },
-      },
+      { name: RUNBOOK_OPERATOR_NAME, namespace: ns, labels, jobLabel: "helios.io/job", selector: { matchLabels: selector }, endpoints: [{ port: "http", interval: "30s" }] },
       { ...child, dependsOn: [...args.dependsOn, ...args.crdsReady] },
     );
 

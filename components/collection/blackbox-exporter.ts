@@ -8,6 +8,7 @@ import { PROBE_KINDS, ProbeKind } from "../../services/target-generator/src/cont
 import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
 import { commonLabels } from "../labels";
+import { RESTRICTED_CONTAINER, restrictedPod } from "../k8s/workload";
 import { NAMESPACES } from "../namespaces";
 import { TierSpec } from "../tiers";
 import { IMAGES, imageRef } from "../versions";
@@ -74,9 +75,7 @@ export class BlackboxExporter extends pulumi.ComponentResource {
             spec: {
               automountServiceAccountToken: false,
               securityContext: {
-                runAsNonRoot: true,
-                runAsUser: 65534,
-                seccompProfile: { type: "RuntimeDefault" },
+                ...restrictedPod({ user: 65534 }),
                 // Unprivileged ICMP echo sockets instead of NET_RAW (a "safe" sysctl; the
                 // namespace enforces the baseline Pod Security level for this).
                 sysctls: [{ name: "net.ipv4.ping_group_range", value: "0 2147483647" }],
@@ -90,7 +89,7 @@ export class BlackboxExporter extends pulumi.ComponentResource {
                   resources: args.tier.blackboxExporter.resources,
                   readinessProbe: { httpGet: { path: "/-/healthy", port: "http" } },
                   livenessProbe: { httpGet: { path: "/-/healthy", port: "http" }, periodSeconds: 30 },
-                  securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                  securityContext: RESTRICTED_CONTAINER,
                   volumeMounts: [{ name: "config", mountPath: "/etc/blackbox_exporter", readOnly: true }],
                 },
               ],

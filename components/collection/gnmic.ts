@@ -14,8 +14,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
 import { commonLabels } from "../labels";
+import { cpuHpa, RESTRICTED_CONTAINER, restrictedPod } from "../k8s/workload";
 import { NAMESPACES } from "../namespaces";
-import { TierSpec } from "../tiers";
+import { FIXED_RESOURCES, TierSpec } from "../tiers";
 import { IMAGES, imageRef } from "../versions";
 import { CONFIG_DIR, CollectionContentError, isObject, listFiles, readYamlObject } from "./content";
 import { sha } from "./snmp-exporter";
@@ -236,8 +237,8 @@ export class Gnmic extends pulumi.ComponentResource {
       image: imageRef(IMAGES.gnmic),
       command: ["/bin/sh", "-c", GNMIC_TARGETS_MERGE_SCRIPT],
       env: once ? [{ name: "ONCE", value: "1" }] : [],
-      resources: { requests: { cpu: "5m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
-      securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+      resources: FIXED_RESOURCES.gnmicTargetsMerge,
+      securityContext: RESTRICTED_CONTAINER,
       volumeMounts: [
         { name: "targets", mountPath: GNMIC_TARGETS_DIR, readOnly: true },
         { name: "targets-merged", mountPath: path.dirname(GNMIC_MERGED_TARGETS) },
@@ -261,7 +262,7 @@ export class Gnmic extends pulumi.ComponentResource {
             metadata: { labels: { ...labels, ...selector }, annotations: { "helios.io/config-sha": sha(text) } },
             spec: {
               serviceAccountName: sa.metadata.name,
-              securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: "RuntimeDefault" } },
+              securityContext: restrictedPod({ user: 1000 }),
               initContainers: [merger("targets-merge-init", true)],
               containers: [
                 merger("targets-merge", false),
@@ -280,7 +281,7 @@ export class Gnmic extends pulumi.ComponentResource {
                   resources: args.tier.gnmic.resources,
                   readinessProbe: { tcpSocket: { port: "api" } },
                   livenessProbe: { tcpSocket: { port: "api" }, periodSeconds: 30 },
-                  securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                  securityContext: RESTRICTED_CONTAINER,
                   volumeMounts: mounts,
                 },
               ],
@@ -293,19 +294,7 @@ export class Gnmic extends pulumi.ComponentResource {
       { ...child, ignoreChanges: ["spec.replicas"] },
     );
 
-    new k8s.autoscaling.v2.HorizontalPodAutoscaler(
-      `${name}-hpa`,
-      {
-        metadata: { name: GNMIC_NAME, namespace: ns, labels },
-        spec: {
-          scaleTargetRef: { apiVersion: "apps/v1", kind: "StatefulSet", name: this.statefulSet.metadata.name },
-          minReplicas: args.tier.gnmic.hpa.min,
-          maxReplicas: args.tier.gnmic.hpa.max,
-          metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: args.tier.gnmic.hpa.targetCpuPercent } } }],
-        },
-      },
-      child,
-    );
+    cpuHpa(`${name}-hpa`, { name: GNMIC_NAME, namespace: ns, labels, kind: "StatefulSet", target: this.statefulSet.metadata.name, range: args.tier.gnmic.hpa }, child);
     this.registerOutputs({ statefulSet: GNMIC_NAME, apiService: GNMIC_API_SERVICE });
   }
 }

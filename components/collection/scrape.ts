@@ -16,6 +16,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { commonLabels, TAXONOMY_LABELS } from "../labels";
+import { RESTRICTED_CONTAINER, restrictedPod } from "../k8s/workload";
+import { FIXED_RESOURCES } from "../tiers";
 import { NAMESPACES } from "../namespaces";
 import { IMAGES, imageRef } from "../versions";
 import { configMapName, FILE_KEYS, Kind, KINDS, MAX_EXTRA_CONFIGMAPS, partKey, probeFileKey, withOverflow } from "../../services/target-generator/src/contract";
@@ -235,15 +237,15 @@ export class CollectionScrape extends pulumi.ComponentResource {
             metadata: { labels: { ...labels, ...selector }, annotations: { "helios.io/config-sha": sha(renderSdNginxConfig()) } },
             spec: {
               automountServiceAccountToken: false,
-              securityContext: { runAsNonRoot: true, runAsUser: 101, seccompProfile: { type: "RuntimeDefault" } },
+              securityContext: restrictedPod({ user: 101 }),
               containers: [
                 {
                   name: "nginx",
                   image: imageRef(IMAGES.targetsSd),
                   ports: [{ name: "http", containerPort: TARGETS_SD_PORT }],
-                  resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+                  resources: FIXED_RESOURCES.targetsSd,
                   readinessProbe: { tcpSocket: { port: "http" } },
-                  securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                  securityContext: RESTRICTED_CONTAINER,
                   // Each ConfigMap is a directory (never subPath), so the kubelet's in-place
                   // updates are served without a restart. URL: /<configmap>/<key>.
                   volumeMounts: [

@@ -13,6 +13,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
 import { commonLabels } from "../labels";
+import { RESTRICTED_CONTAINER, restrictedPod } from "../k8s/workload";
 import { NAMESPACES } from "../namespaces";
 import { TierSpec } from "../tiers";
 import { IMAGES, imageRef } from "../versions";
@@ -192,7 +193,7 @@ export class SnmpExporter extends pulumi.ComponentResource {
             },
             spec: {
               automountServiceAccountToken: false,
-              securityContext: { runAsNonRoot: true, runAsUser: 65534, seccompProfile: { type: "RuntimeDefault" } },
+              securityContext: restrictedPod({ user: 65534 }),
               containers: [
                 {
                   name: "snmp-exporter",
@@ -206,7 +207,7 @@ export class SnmpExporter extends pulumi.ComponentResource {
                   resources: args.tier.snmpExporter.resources,
                   readinessProbe: { httpGet: { path: "/", port: "http" } },
                   livenessProbe: { httpGet: { path: "/", port: "http" }, periodSeconds: 30 },
-                  securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                  securityContext: RESTRICTED_CONTAINER,
                   volumeMounts: [
                     { name: "modules", mountPath: "/etc/snmp_exporter/modules", readOnly: true },
                     { name: "auth", mountPath: "/etc/snmp_exporter/auth", readOnly: true },

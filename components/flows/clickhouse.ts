@@ -11,8 +11,9 @@ import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { podMonitor } from "../k8s/workload";
 import { commonLabels } from "../labels";
-import { TierSpec } from "../tiers";
+import { FIXED_RESOURCES, TierSpec } from "../tiers";
 import { CHARTS, IMAGES, imageRef, chartSource } from "../versions";
 import { CH_CLUSTER, CHI_NAME, CLICKHOUSE_SECRET, CLICKHOUSE_SERVICE, CLICKHOUSE_USERS, FLOWS_NS, FORMAT_SCHEMA_PATH, KEEPER_NAME, KEEPER_SERVICE } from "./names";
 
@@ -84,7 +85,7 @@ export class ClickHouse extends pulumi.ComponentResource {
         name: "clickhouse-operator",
         ...chartSource(pin, args.chartMirror),
         namespace: FLOWS_NS,
-        values: { operator: { resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } } } },
+        values: { operator: { resources: FIXED_RESOURCES.clickhouseOperator } },
       },
       { parent: this, dependsOn: args.dependsOn },
     );
@@ -203,17 +204,9 @@ export class ClickHouse extends pulumi.ComponentResource {
       { parent: this, dependsOn: [...crDeps, this.credentials, schemas, ...(this.keeper ? [this.keeper] : [])] },
     );
 
-    new k8s.apiextensions.CustomResource(
+    podMonitor(
       "clickhouse-podmonitor",
-      {
-        apiVersion: "monitoring.coreos.com/v1",
-        kind: "PodMonitor",
-        metadata: { name: "clickhouse", namespace: FLOWS_NS, labels: commonLabels("clickhouse") },
-        spec: {
-          selector: { matchLabels: { "clickhouse.altinity.com/chi": CHI_NAME } },
-          podMetricsEndpoints: [{ port: "metrics", path: "/metrics" }],
-        },
-      },
+      { name: "clickhouse", namespace: FLOWS_NS, labels: commonLabels("clickhouse"), selector: { matchLabels: { "clickhouse.altinity.com/chi": CHI_NAME } }, endpoints: [{ port: "metrics" }] },
       { parent: this, dependsOn: [...args.dependsOn, ...(args.crdsReady ?? [])] },
     );
     this.registerOutputs({ installation: CHI_NAME, shards: c.shards, replicas: c.replicas });

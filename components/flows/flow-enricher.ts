@@ -10,10 +10,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { SecretValue } from "../config";
 import { commonLabels } from "../labels";
-import { TierSpec } from "../tiers";
+import { FIXED_RESOURCES, TierSpec } from "../tiers";
 import { IMAGES, imageRef } from "../versions";
 import { FLOWS_NS, KAFKA_BOOTSTRAP, POD_LABELS, TOPICS } from "./names";
-import { cpuHpa, podMonitor, RESTRICTED_CONTAINER } from "./workload";
+import { cpuHpa, podMonitor, RESTRICTED_CONTAINER, restrictedPod } from "../k8s/workload";
 
 export const GEOIP_DIR = "/var/lib/geoip";
 export const GEOIP_EDITIONS = "GeoLite2-City GeoLite2-ASN";
@@ -65,7 +65,6 @@ export class FlowEnricher extends pulumi.ComponentResource {
       { name: "GEOIPUPDATE_FREQUENCY", value: String(frequencyHours) },
     ];
     const geoipMount = { name: "geoip", mountPath: GEOIP_DIR };
-    const small = { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } };
 
     this.deployment = new k8s.apps.v1.Deployment(
       "flow-enricher",
@@ -76,12 +75,12 @@ export class FlowEnricher extends pulumi.ComponentResource {
           template: {
             metadata: { labels },
             spec: {
-              securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
+              securityContext: restrictedPod({ user: 65532, group: 65532, fsGroup: 65532 }),
               terminationGracePeriodSeconds: 40,
               volumes: [{ name: "geoip", emptyDir: {} }, { name: "tmp", emptyDir: {} }],
               initContainers: [
                 // FREQUENCY 0: download once and exit, so the enricher starts with current databases
-                { name: "geoip-init", image: imageRef(IMAGES.geoipupdate), env: geoipEnv(0), volumeMounts: [geoipMount, { name: "tmp", mountPath: "/tmp" }], resources: small, securityContext: RESTRICTED_CONTAINER },
+                { name: "geoip-init", image: imageRef(IMAGES.geoipupdate), env: geoipEnv(0), volumeMounts: [geoipMount, { name: "tmp", mountPath: "/tmp" }], resources: FIXED_RESOURCES.geoipupdate, securityContext: RESTRICTED_CONTAINER },
               ],
               containers: [
                 {
@@ -109,7 +108,7 @@ export class FlowEnricher extends pulumi.ComponentResource {
                   volumeMounts: [{ ...geoipMount, readOnly: true }],
                   securityContext: RESTRICTED_CONTAINER,
                 },
-                { name: "geoipupdate", image: imageRef(IMAGES.geoipupdate), env: geoipEnv(24), volumeMounts: [geoipMount, { name: "tmp", mountPath: "/tmp" }], resources: small, securityContext: RESTRICTED_CONTAINER },
+                { name: "geoipupdate", image: imageRef(IMAGES.geoipupdate), env: geoipEnv(24), volumeMounts: [geoipMount, { name: "tmp", mountPath: "/tmp" }], resources: FIXED_RESOURCES.geoipupdate, securityContext: RESTRICTED_CONTAINER },
               ],
             },
           },
@@ -117,8 +116,12 @@ export class FlowEnricher extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [...args.dependsOn, secret] },
     );
-    cpuHpa("flow-enricher-hpa", "flow-enricher", args.tier.flowEnricher.hpa, this, [this.deployment]);
-    podMonitor("flow-enricher-podmonitor", "flow-enricher", "http", this, [...args.dependsOn, ...(args.crdsReady ?? [])]);
+    cpuHpa("flow-enricher-hpa", { name: "flow-enricher", namespace: FLOWS_NS, labels: commonLabels("flow-enricher"), kind: "Deployment", target: "flow-enricher", range: args.tier.flowEnricher.hpa }, { parent: this, dependsOn: [this.deployment] });
+    podMonitor(
+      "flow-enricher-podmonitor",
+      { name: "flow-enricher", namespace: FLOWS_NS, labels: commonLabels("flow-enricher"), selector: { matchLabels: { "app.kubernetes.io/name": "flow-enricher" } }, endpoints: [{ port: "http" }] },
+      { parent: this, dependsOn: [...args.dependsOn, ...(args.crdsReady ?? [])] },
+    );
     this.registerOutputs({ deployment: "flow-enricher" });
   }
 }

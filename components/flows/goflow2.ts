@@ -24,7 +24,7 @@ import { commonLabels } from "../labels";
 import { TierSpec } from "../tiers";
 import { IMAGES, imageRef } from "../versions";
 import { FLOWS_NS, KAFKA_BOOTSTRAP, POD_LABELS, TOPICS } from "./names";
-import { cpuHpa, podMonitor, RESTRICTED_CONTAINER } from "./workload";
+import { cpuHpa, podMonitor, RESTRICTED_CONTAINER, restrictedPod } from "../k8s/workload";
 
 export const FLOW_PORTS = { netflow: 2055, ipfix: 4739, sflow: 6343 } as const;
 
@@ -101,7 +101,7 @@ export class Goflow2 extends pulumi.ComponentResource {
             // a changed mapping file rolls the pods (goflow2 reads it only at start)
             metadata: { labels, annotations: { "helios.io/mapping-sha256": createHash("sha256").update(goflow2Mapping()).digest("hex") } },
             spec: {
-              securityContext: { runAsNonRoot: true, runAsUser: 65534, seccompProfile: { type: "RuntimeDefault" } },
+              securityContext: restrictedPod({ user: 65534 }),
               containers: [
                 {
                   name: "goflow2",
@@ -142,8 +142,12 @@ export class Goflow2 extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: args.dependsOn },
     );
-    cpuHpa("goflow2-hpa", "goflow2", args.tier.goflow2.hpa, this, [deployment]);
-    podMonitor("goflow2-podmonitor", "goflow2", "metrics", this, [...args.dependsOn, ...(args.crdsReady ?? [])]);
+    cpuHpa("goflow2-hpa", { name: "goflow2", namespace: FLOWS_NS, labels: commonLabels("goflow2"), kind: "Deployment", target: "goflow2", range: args.tier.goflow2.hpa }, { parent: this, dependsOn: [deployment] });
+    podMonitor(
+      "goflow2-podmonitor",
+      { name: "goflow2", namespace: FLOWS_NS, labels: commonLabels("goflow2"), selector: { matchLabels: { "app.kubernetes.io/name": "goflow2" } }, endpoints: [{ port: "metrics" }] },
+      { parent: this, dependsOn: [...args.dependsOn, ...(args.crdsReady ?? [])] },
+    );
     this.registerOutputs({ service: "goflow2" });
   }
 }

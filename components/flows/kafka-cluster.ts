@@ -9,6 +9,7 @@ import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_DIR, CollectionContentError, isObject, readYamlObject } from "../collection/content";
+import { podMonitor } from "../k8s/workload";
 import { commonLabels } from "../labels";
 import { Resources, TierSpec } from "../tiers";
 import { FLOWS_NS, KAFKA_CLUSTER, TOPICS } from "./names";
@@ -151,16 +152,14 @@ export class KafkaCluster extends pulumi.ComponentResource {
     };
 
     // Brokers' JMX exporter and the Kafka Exporter both serve /metrics on 9404 (tcp-prometheus).
-    new k8s.apiextensions.CustomResource(
+    podMonitor(
       "kafka-podmonitor",
       {
-        apiVersion: "monitoring.coreos.com/v1",
-        kind: "PodMonitor",
-        metadata: { name: "kafka", namespace: FLOWS_NS, labels: commonLabels("kafka") },
-        spec: {
-          selector: { matchExpressions: [{ key: "strimzi.io/kind", operator: "In", values: ["Kafka"] }, { key: "strimzi.io/cluster", operator: "In", values: [KAFKA_CLUSTER] }] },
-          podMetricsEndpoints: [{ port: "tcp-prometheus", path: "/metrics" }],
-        },
+        name: "kafka",
+        namespace: FLOWS_NS,
+        labels: commonLabels("kafka"),
+        selector: { matchExpressions: [{ key: "strimzi.io/kind", operator: "In", values: ["Kafka"] }, { key: "strimzi.io/cluster", operator: "In", values: [KAFKA_CLUSTER] }] },
+        endpoints: [{ port: "tcp-prometheus" }],
       },
       { parent: this, dependsOn: [...dependsOn, ...(args.crdsReady ?? [])] },
     );

@@ -12,10 +12,10 @@ import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { commonLabels } from "../labels";
-import { cpuCores, TierSpec } from "../tiers";
+import { cpuCores, FIXED_RESOURCES, TierSpec } from "../tiers";
 import { clickhouseShape } from "./clickhouse";
 import { CLICKHOUSE_HTTP_URL, CLICKHOUSE_SECRET, FLOWS_NS, KAFKA_BOOTSTRAP, POD_LABELS, TOPICS } from "./names";
-import { RESTRICTED_CONTAINER } from "./workload";
+import { RESTRICTED_CONTAINER, restrictedPod } from "../k8s/workload";
 
 export const MIGRATIONS_DIR = path.resolve(__dirname, "..", "..", "migrations");
 
@@ -68,7 +68,7 @@ export class MigrationsJob extends pulumi.ComponentResource {
             metadata: { labels },
             spec: {
               restartPolicy: "OnFailure",
-              securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
+              securityContext: restrictedPod({ user: 65532, group: 65532 }),
               containers: [
                 {
                   name: "migrate",
@@ -86,7 +86,7 @@ export class MigrationsJob extends pulumi.ComponentResource {
                     { name: "KAFKA_GROUP", value: "helios-clickhouse" },
                     { name: "KAFKA_CONSUMERS", value: String(kafkaConsumersPerNode(args.tier)) },
                   ],
-                  resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+                  resources: FIXED_RESOURCES.migrationsJob,
                   securityContext: RESTRICTED_CONTAINER,
                 },
               ],

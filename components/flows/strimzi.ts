@@ -2,6 +2,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CHARTS, chartSource } from "../versions";
+import { FIXED_RESOURCES } from "../tiers";
 import { FLOWS_NS } from "./names";
 
 export interface StrimziOperatorArgs {
@@ -26,7 +27,7 @@ export class StrimziOperator extends pulumi.ComponentResource {
         values: {
           watchNamespaces: [],
           watchAnyNamespace: false,
-          resources: { requests: { cpu: "200m", memory: "384Mi" }, limits: { cpu: "1", memory: "384Mi" } },
+          resources: FIXED_RESOURCES.strimziOperator,
         },
       },
       { parent: this, dependsOn: args.dependsOn },

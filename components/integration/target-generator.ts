@@ -16,6 +16,7 @@ import { serviceImageRef } from "../images";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { SecretValue } from "../config";
+import { podMonitor, RESTRICTED_CONTAINER, restrictedPod } from "../k8s/workload";
 import { commonLabels } from "../labels";
 import { NAMESPACES } from "../namespaces";
 import { TierSpec } from "../tiers";
@@ -116,7 +117,7 @@ export class TargetGenerator extends pulumi.ComponentResource {
             metadata: { labels },
             spec: {
               serviceAccountName: TARGET_GENERATOR_NAME,
-              securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
+              securityContext: restrictedPod({ user: 65532, group: 65532 }),
               volumes: [{ name: "netbox-token", secret: { secretName: `${TARGET_GENERATOR_NAME}-netbox`, defaultMode: 0o400 } }],
               containers: [
                 {
@@ -140,13 +141,7 @@ export class TargetGenerator extends pulumi.ComponentResource {
                   readinessProbe: { httpGet: { path: "/healthz", port: "metrics" }, periodSeconds: 10 },
                   resources: args.tier.targetGenerator.resources,
                   volumeMounts: [{ name: "netbox-token", mountPath: TOKEN_MOUNT, readOnly: true }],
-                  securityContext: {
-                    allowPrivilegeEscalation: false,
-                    readOnlyRootFilesystem: true,
-                    runAsNonRoot: true,
-                    capabilities: { drop: ["ALL"] },
-                    seccompProfile: { type: "RuntimeDefault" },
-                  },
+                  securityContext: RESTRICTED_CONTAINER,
                 },
               ],
             },
@@ -155,18 +150,9 @@ export class TargetGenerator extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [secret, sa, binding] },
     );
-    this.podMonitor = new k8s.apiextensions.CustomResource(
+    this.podMonitor = podMonitor(
       "target-generator-podmonitor",
-      {
-        apiVersion: "monitoring.coreos.com/v1",
-        kind: "PodMonitor",
-        metadata: { name: TARGET_GENERATOR_NAME, namespace: ns, labels },
-        spec: {
-          jobLabel: "helios.io/job",
-          selector: { matchLabels: selector },
-          podMetricsEndpoints: [{ port: "metrics", path: "/metrics", interval: "30s" }],
-        },
-      },
+      { name: TARGET_GENERATOR_NAME, namespace: ns, labels, jobLabel: "helios.io/job", selector: { matchLabels: selector }, endpoints: [{ port: "metrics", interval: "30s" }] },
       { parent: this, dependsOn: [...args.dependsOn, ...args.crdsReady] },
     );
     this.registerOutputs({ deployment: TARGET_GENERATOR_NAME });

@@ -8,8 +8,10 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { RESTRICTED_CONTAINER, restrictedPod } from "../k8s/workload";
 import { commonLabels } from "../labels";
 import { NAMESPACES } from "../namespaces";
+import { FIXED_RESOURCES } from "../tiers";
 import { IMAGES, imageRef } from "../versions";
 
 /** Tier name MinIO gives the hybrid cold storage (mc upper-cases tier names). */
@@ -146,7 +148,7 @@ export class McJob extends pulumi.ComponentResource {
             metadata: { labels: commonLabels(name) },
             spec: {
               restartPolicy: "OnFailure",
-              securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
+              securityContext: restrictedPod({ user: 1000, group: 1000 }),
               containers: [
                 {
                   name: "mc",
@@ -156,9 +158,9 @@ export class McJob extends pulumi.ComponentResource {
                     ...Object.entries(args.env).map(([k, value]) => ({ name: k, value })),
                     ...Object.keys(args.secretEnv).map((k) => ({ name: k, valueFrom: { secretKeyRef: { name: `${name}-env`, key: k } } })),
                   ],
-                  securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                  securityContext: RESTRICTED_CONTAINER,
                   volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
-                  resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+                  resources: FIXED_RESOURCES.mcJob,
                 },
               ],
               volumes: [{ name: "tmp", emptyDir: {} }],

@@ -11,8 +11,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
 import { heliosWarn } from "../diagnostics";
+import { RESTRICTED_CONTAINER, restrictedPod } from "../k8s/workload";
 import { commonLabels } from "../labels";
 import { NAMESPACES } from "../namespaces";
+import { FIXED_RESOURCES } from "../tiers";
 import { IMAGES, imageRef } from "../versions";
 
 export const ALERTMANAGER_TEMPLATE = path.resolve(__dirname, "..", "..", "config", "alertmanager", "alertmanager.yaml");
@@ -175,12 +177,12 @@ export class HeliosAlertmanager extends pulumi.ComponentResource {
           externalUrl: ALERTMANAGER_URL,
           retention: "120h",
           podMetadata: { labels: { "helios.io/datacenter": args.datacenter } },
-          resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
-          securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, fsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } },
+          resources: FIXED_RESOURCES.alertmanager,
+          securityContext: restrictedPod({ user: 65534, group: 65534, fsGroup: 65534 }),
           containers: [
             {
               name: "alertmanager",
-              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+              securityContext: RESTRICTED_CONTAINER,
             },
           ],
         },
