@@ -73,13 +73,13 @@ export const ALLOW_RULES: readonly AllowRule[] = [
 
 export interface NetworkBaselineArgs {
   /** `helios:managementCidrs`: sources allowed to export flows. */
-  managementCidrs: string[];
+  readonly managementCidrs: string[];
   /** `helios:ingressFrom`: where ingress/gateway traffic comes from (empty: anywhere). */
-  ingressFrom: { namespaces: string[]; cidrs: string[] };
+  readonly ingressFrom: { namespaces: string[]; cidrs: string[] };
   /** Which conditional rules apply to this stack. */
-  conditions: Record<RuleCondition, boolean>;
+  readonly conditions: Record<RuleCondition, boolean>;
   /** The namespaces, so policies are created after them. */
-  namespaces: Record<NamespaceKey, pulumi.Resource>;
+  readonly namespaces: Record<NamespaceKey, pulumi.Resource>;
 }
 
 /** Default-deny ingress, same-namespace allow (not in POD_LEVEL_NAMESPACES), and ALLOW_RULES as NetworkPolicies. */

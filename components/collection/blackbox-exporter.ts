@@ -43,8 +43,10 @@ export function renderBlackboxConfig(file = BLACKBOX_FILE): string {
 }
 
 export interface BlackboxExporterArgs {
-  tier: TierSpec;
-  dependsOn: pulumi.Input<pulumi.Resource>[];
+  /** Scale tier: sizes and replica counts (components/tiers.ts). */
+  readonly tier: TierSpec;
+  /** Resources to create after (the namespace, and operator releases where named). */
+  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
 export const BLACKBOX_NAME = "blackbox-exporter";

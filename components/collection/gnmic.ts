@@ -140,19 +140,24 @@ export function renderGnmicConfig(opts: GnmicRenderOptions, dir = GNMIC_DIR): st
 }
 
 export interface GnmicArgs {
-  tier: TierSpec;
+  /** Scale tier: sizes and replica counts (components/tiers.ts). */
+  readonly tier: TierSpec;
   /** ConfigMaps holding `targets*.yaml` (the target generator's base and overflow ones, or the static one). */
-  targetsConfigMaps: string[];
+  readonly targetsConfigMaps: string[];
   /** True when the targets ConfigMap may not exist yet (the generator creates it). */
-  targetsOptional: boolean;
-  username: pulumi.Input<string>;
-  password: pulumi.Input<string>;
+  readonly targetsOptional: boolean;
+  /** gNMI username gnmic logs in to devices with. */
+  readonly username: pulumi.Input<string>;
+  /** gNMI password, a Pulumi secret output. */
+  readonly password: pulumi.Input<string>;
   /** PEM CA bundle for device certificates; absent = system roots. */
-  tlsCa?: pulumi.Input<string>;
-  tlsSkipVerify: boolean;
-  dependsOn: pulumi.Input<pulumi.Resource>[];
+  readonly tlsCa?: pulumi.Input<string>;
+  /** Skip verifying device certificates (labs only). */
+  readonly tlsSkipVerify: boolean;
+  /** Resources to create after (the namespace, and operator releases where named). */
+  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
   /** The Helm release that installs the monitoring.coreos.com CRDs. */
-  crdsReady: pulumi.Resource[];
+  readonly crdsReady: pulumi.Resource[];
 }
 
 export class Gnmic extends pulumi.ComponentResource {

@@ -200,11 +200,13 @@ export function keepsTaxonomy(rules: Relabel[]): boolean {
 
 export interface CollectionScrapeArgs {
   /** Target ConfigMap name per kind, and whether it may be missing (generator mode). */
-  targetConfigMaps: Record<TargetKind, string>;
-  targetsOptional: boolean;
-  dependsOn: pulumi.Input<pulumi.Resource>[];
+  readonly targetConfigMaps: Record<TargetKind, string>;
+  /** True in generator mode: the target ConfigMaps may not exist yet. */
+  readonly targetsOptional: boolean;
+  /** Resources to create after (the namespace, and operator releases where named). */
+  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
   /** The Helm release that installs the monitoring.coreos.com CRDs. */
-  crdsReady: pulumi.Resource[];
+  readonly crdsReady: pulumi.Resource[];
 }
 
 /** The http_sd server, its ingress allowance from Prometheus, the ScrapeConfigs and gnmic's ServiceMonitor. */

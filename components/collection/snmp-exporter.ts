@@ -136,10 +136,12 @@ export function renderSnmpConfig(values: SnmpAuthValues, dir?: string): string {
 }
 
 export interface SnmpExporterArgs {
-  tier: TierSpec;
+  /** Scale tier: sizes and replica counts (components/tiers.ts). */
+  readonly tier: TierSpec;
   /** Secret auth values (community, v3 user and passwords). */
-  auth: pulumi.Input<SnmpAuthValues>;
-  dependsOn: pulumi.Input<pulumi.Resource>[];
+  readonly auth: pulumi.Input<SnmpAuthValues>;
+  /** Resources to create after (the namespace, and operator releases where named). */
+  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
 export const SNMP_EXPORTER_NAME = "snmp-exporter";

@@ -81,7 +81,8 @@ export function loadStaticTargets(dir = STATIC_TARGETS_DIR): Record<TargetKind, 
 }
 
 export interface StaticTargetsArgs {
-  dependsOn: pulumi.Input<pulumi.Resource>[];
+  /** Resources to create after (the namespace, and operator releases where named). */
+  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
 export class StaticTargets extends pulumi.ComponentResource {

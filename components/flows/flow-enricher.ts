@@ -22,19 +22,28 @@ export const GEOIP_EDITIONS = "GeoLite2-City GeoLite2-ASN";
 export const RAW_TTL_DAYS = 7;
 
 export interface FlowEnricherArgs {
-  tier: TierSpec;
-  imageRegistry: string;
-  imageTag: string;
+  /** Scale tier: sizes and replica counts (components/tiers.ts). */
+  readonly tier: TierSpec;
+  /** Registry of the Helios service images (helios:imageRegistry). */
+  readonly imageRegistry: string;
+  /** Tag of the Helios service images (helios:imageTag). */
+  readonly imageTag: string;
   /** Digest per service image (helios:imageDigests): deploy by digest when set. */
-  imageDigests?: Partial<Record<HeliosServiceImage, string>>;
-  netboxUrl: string;
+  readonly imageDigests?: Partial<Record<HeliosServiceImage, string>>;
+  /** NetBox base URL (helios:netboxUrl). */
+  readonly netboxUrl: string;
   /** helios:flowSamplingRates, passed as SAMPLING_RATES */
-  samplingRates: { default?: number; exporters: Record<string, { default?: number; override?: number }> };
-  netboxToken: SecretValue;
-  maxmindAccountId?: string;
-  maxmindLicenseKey: SecretValue;
-  dependsOn: pulumi.Resource[];
-  crdsReady?: pulumi.Resource[];
+  readonly samplingRates: { default?: number; exporters: Record<string, { default?: number; override?: number }> };
+  /** NetBox API token (helios:netboxToken), a Pulumi secret. */
+  readonly netboxToken: SecretValue;
+  /** MaxMind account id (helios:maxmindAccountId) for the GeoIP downloads. */
+  readonly maxmindAccountId?: string;
+  /** MaxMind license key (helios:maxmindLicenseKey), a Pulumi secret. */
+  readonly maxmindLicenseKey: SecretValue;
+  /** Resources to create after (the namespace, and operator releases where named). */
+  readonly dependsOn: pulumi.Resource[];
+  /** Releases installing the monitoring.coreos.com CRDs (the PodMonitor waits for them). */
+  readonly crdsReady?: pulumi.Resource[];
 }
 
 export class FlowEnricher extends pulumi.ComponentResource {
@@ -44,7 +53,7 @@ export class FlowEnricher extends pulumi.ComponentResource {
     super("helios:flows:FlowEnricher", name, {}, opts);
     const labels = { ...commonLabels("flow-enricher"), ...POD_LABELS.flowEnricher };
     const secret = new k8s.core.v1.Secret(
-      "flow-enricher-secrets",
+      `${name}-secrets`,
       {
         metadata: { name: "flow-enricher", namespace: FLOWS_NS, labels },
         type: "Opaque",
@@ -67,7 +76,7 @@ export class FlowEnricher extends pulumi.ComponentResource {
     const geoipMount = { name: "geoip", mountPath: GEOIP_DIR };
 
     this.deployment = new k8s.apps.v1.Deployment(
-      "flow-enricher",
+      name,
       {
         metadata: { name: "flow-enricher", namespace: FLOWS_NS, labels },
         spec: {
@@ -116,9 +125,9 @@ export class FlowEnricher extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [...args.dependsOn, secret] },
     );
-    cpuHpa("flow-enricher-hpa", { name: "flow-enricher", namespace: FLOWS_NS, labels: commonLabels("flow-enricher"), kind: "Deployment", target: "flow-enricher", range: args.tier.flowEnricher.hpa }, { parent: this, dependsOn: [this.deployment] });
+    cpuHpa(`${name}-hpa`, { name: "flow-enricher", namespace: FLOWS_NS, labels: commonLabels("flow-enricher"), kind: "Deployment", target: "flow-enricher", range: args.tier.flowEnricher.hpa }, { parent: this, dependsOn: [this.deployment] });
     podMonitor(
-      "flow-enricher-podmonitor",
+      `${name}-podmonitor`,
       { name: "flow-enricher", namespace: FLOWS_NS, labels: commonLabels("flow-enricher"), selector: { matchLabels: { "app.kubernetes.io/name": "flow-enricher" } }, endpoints: [{ port: "http" }] },
       { parent: this, dependsOn: [...args.dependsOn, ...(args.crdsReady ?? [])] },
     );

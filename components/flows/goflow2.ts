@@ -29,10 +29,12 @@ import { cpuHpa, podMonitor, RESTRICTED_CONTAINER, restrictedPod } from "../k8s/
 export const FLOW_PORTS = { netflow: 2055, ipfix: 4739, sflow: 6343 } as const;
 
 export interface Goflow2Args {
-  tier: TierSpec;
+  /** Scale tier: sizes and replica counts (components/tiers.ts). */
+  readonly tier: TierSpec;
   /** Namespace and Kafka topic. */
-  dependsOn: pulumi.Resource[];
-  crdsReady?: pulumi.Resource[];
+  readonly dependsOn: pulumi.Resource[];
+  /** Releases installing the monitoring.coreos.com CRDs (the PodMonitor waits for them). */
+  readonly crdsReady?: pulumi.Resource[];
 }
 
 /** Where the mapping ConfigMap is mounted. */
@@ -87,12 +89,12 @@ export class Goflow2 extends pulumi.ComponentResource {
     super("helios:flows:Goflow2", name, {}, opts);
     const labels = { ...commonLabels("goflow2"), ...POD_LABELS.goflow2 };
     const mapping = new k8s.core.v1.ConfigMap(
-      "goflow2-mapping",
+      `${name}-mapping`,
       { metadata: { name: "goflow2-mapping", namespace: FLOWS_NS, labels }, data: { [GOFLOW2_MAPPING_FILE]: goflow2Mapping() } },
       { parent: this, dependsOn: args.dependsOn },
     );
     const deployment = new k8s.apps.v1.Deployment(
-      "goflow2",
+      name,
       {
         metadata: { name: "goflow2", namespace: FLOWS_NS, labels },
         spec: {
@@ -126,7 +128,7 @@ export class Goflow2 extends pulumi.ComponentResource {
       { parent: this, dependsOn: [...args.dependsOn, mapping] },
     );
     this.service = new k8s.core.v1.Service(
-      "goflow2-udp",
+      `${name}-udp`,
       {
         metadata: { name: "goflow2", namespace: FLOWS_NS, labels },
         spec: {
@@ -142,9 +144,9 @@ export class Goflow2 extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: args.dependsOn },
     );
-    cpuHpa("goflow2-hpa", { name: "goflow2", namespace: FLOWS_NS, labels: commonLabels("goflow2"), kind: "Deployment", target: "goflow2", range: args.tier.goflow2.hpa }, { parent: this, dependsOn: [deployment] });
+    cpuHpa(`${name}-hpa`, { name: "goflow2", namespace: FLOWS_NS, labels: commonLabels("goflow2"), kind: "Deployment", target: "goflow2", range: args.tier.goflow2.hpa }, { parent: this, dependsOn: [deployment] });
     podMonitor(
-      "goflow2-podmonitor",
+      `${name}-podmonitor`,
       { name: "goflow2", namespace: FLOWS_NS, labels: commonLabels("goflow2"), selector: { matchLabels: { "app.kubernetes.io/name": "goflow2" } }, endpoints: [{ port: "metrics" }] },
       { parent: this, dependsOn: [...args.dependsOn, ...(args.crdsReady ?? [])] },
     );

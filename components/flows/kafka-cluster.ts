@@ -21,11 +21,12 @@ export const KAFKA_METADATA_VERSION = "4.3-IV0";
 const DEAD_LETTER_RETENTION_HOURS = 168;
 
 export interface KafkaClusterArgs {
-  tier: TierSpec;
+  /** Scale tier: sizes and replica counts (components/tiers.ts). */
+  readonly tier: TierSpec;
   /** The Strimzi operator release (CRDs) plus the namespace. */
-  dependsOn: pulumi.Resource[];
+  readonly dependsOn: pulumi.Resource[];
   /** Releases installing monitoring.coreos.com CRDs (PodMonitor). */
-  crdsReady?: pulumi.Resource[];
+  readonly crdsReady?: pulumi.Resource[];
 }
 
 /** The JMX exporter rules (data, not code): broker, request, log and controller MBeans as gauges/counters. */
@@ -75,14 +76,14 @@ export class KafkaCluster extends pulumi.ComponentResource {
     const minIsr = Math.max(1, Math.min(2, k.replicationFactor - 1));
 
     const metrics = new k8s.core.v1.ConfigMap(
-      "kafka-metrics",
+      `${name}-metrics`,
       { metadata: { name: KAFKA_METRICS_CONFIGMAP, namespace: FLOWS_NS, labels: commonLabels("kafka") }, data: { [KAFKA_METRICS_KEY]: loadJmxRules() } },
       { parent: this, dependsOn },
     );
 
     const pool = (poolName: string, role: "controller" | "broker", replicas: number, size: string, resources: Resources) =>
       new k8s.apiextensions.CustomResource(
-        `kafka-pool-${poolName}`,
+        `${name}-pool-${poolName}`,
         {
           apiVersion: "kafka.strimzi.io/v1",
           kind: "KafkaNodePool",
@@ -100,7 +101,7 @@ export class KafkaCluster extends pulumi.ComponentResource {
     const brokers = pool("brokers", "broker", k.brokers, k.storage, k.resources);
 
     this.kafka = new k8s.apiextensions.CustomResource(
-      "kafka",
+      name,
       {
         apiVersion: "kafka.strimzi.io/v1",
         kind: "Kafka",
@@ -131,7 +132,7 @@ export class KafkaCluster extends pulumi.ComponentResource {
     const retentionMs = (hours: number) => String(hours * 3_600_000);
     const topic = (key: keyof typeof TOPICS, partitions: number, retentionHours: number) =>
       new k8s.apiextensions.CustomResource(
-        `kafka-topic-${key}`,
+        `${name}-topic-${key}`,
         {
           apiVersion: "kafka.strimzi.io/v1",
           kind: "KafkaTopic",
@@ -153,7 +154,7 @@ export class KafkaCluster extends pulumi.ComponentResource {
 
     // Brokers' JMX exporter and the Kafka Exporter both serve /metrics on 9404 (tcp-prometheus).
     podMonitor(
-      "kafka-podmonitor",
+      `${name}-podmonitor`,
       {
         name: "kafka",
         namespace: FLOWS_NS,

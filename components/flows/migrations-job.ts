@@ -40,13 +40,16 @@ export function kafkaConsumersPerNode(tier: TierSpec): number {
 }
 
 export interface MigrationsJobArgs {
-  tier: TierSpec;
-  imageRegistry: string;
-  imageTag: string;
+  /** Scale tier: sizes and replica counts (components/tiers.ts). */
+  readonly tier: TierSpec;
+  /** Registry of the Helios service images (helios:imageRegistry). */
+  readonly imageRegistry: string;
+  /** Tag of the Helios service images (helios:imageTag). */
+  readonly imageTag: string;
   /** Digest per service image (helios:imageDigests): deploy by digest when set. */
-  imageDigests?: Partial<Record<HeliosServiceImage, string>>;
+  readonly imageDigests?: Partial<Record<HeliosServiceImage, string>>;
   /** ClickHouseInstallation, credentials Secret, enriched topic. */
-  dependsOn: pulumi.Resource[];
+  readonly dependsOn: pulumi.Resource[];
 }
 
 export class MigrationsJob extends pulumi.ComponentResource {
@@ -59,7 +62,7 @@ export class MigrationsJob extends pulumi.ComponentResource {
     this.jobName = `clickhouse-migrate-${hash}`;
     const labels = { ...commonLabels("clickhouse-migrator"), ...POD_LABELS.migrator };
     new k8s.batch.v1.Job(
-      "clickhouse-migrate",
+      `${name}-job`,
       {
         metadata: { name: this.jobName, namespace: FLOWS_NS, labels },
         spec: {
@@ -94,7 +97,9 @@ export class MigrationsJob extends pulumi.ComponentResource {
           },
         },
       },
-      { parent: this, dependsOn: args.dependsOn },
+      // Named "clickhouse-migrate" before children took the component's name: the alias keeps
+      // the existing stacks' Job (no replacement, no re-run) under its new name.
+      { parent: this, dependsOn: args.dependsOn, aliases: [{ name: "clickhouse-migrate" }] },
     );
     this.registerOutputs({ job: this.jobName });
   }

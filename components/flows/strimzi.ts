@@ -9,7 +9,7 @@ export interface StrimziOperatorArgs {
   /** helios:chartMirror: install the chart from this mirror instead of its upstream repository. */
   readonly chartMirror?: string;
   /** Resources to create the release after (the namespace). */
-  dependsOn: pulumi.Resource[];
+  readonly dependsOn: pulumi.Resource[];
 }
 
 export class StrimziOperator extends pulumi.ComponentResource {
@@ -19,7 +19,7 @@ export class StrimziOperator extends pulumi.ComponentResource {
     super("helios:flows:StrimziOperator", name, {}, opts);
     const pin = CHARTS.strimzi;
     this.release = new k8s.helm.v3.Release(
-      "strimzi",
+      name,
       {
         name: "strimzi",
         ...chartSource(pin, args.chartMirror),

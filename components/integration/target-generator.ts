@@ -30,24 +30,26 @@ export const TARGET_GENERATOR_METRICS_PORT = 8080;
 export const TOKEN_MOUNT = "/var/run/secrets/helios/netbox";
 
 export interface TargetGeneratorArgs {
-  tier: TierSpec;
+  /** Scale tier: sizes and replica counts (components/tiers.ts). */
+  readonly tier: TierSpec;
   /** Registry and tag of the Helios service images. */
-  imageRegistry: string;
-  imageTag: string;
+  readonly imageRegistry: string;
+  /** Tag of the Helios service images (helios:imageTag). */
+  readonly imageTag: string;
   /** Digest per service image (helios:imageDigests): deploy by digest when set. */
-  imageDigests?: Partial<Record<HeliosServiceImage, string>>;
+  readonly imageDigests?: Partial<Record<HeliosServiceImage, string>>;
   /** NetBox base URL. */
-  netboxUrl: string;
+  readonly netboxUrl: string;
   /** NetBox API token (v1 `Token …` or v2 `nbt_…`), a Pulumi secret. */
-  netboxToken: SecretValue;
+  readonly netboxToken: SecretValue;
   /** Extra NetBox device filters (name -> values), e.g. { site: ["dc-a"] }. */
-  netboxFilters: Record<string, string | string[]>;
+  readonly netboxFilters: Record<string, string | string[]>;
   /** Sync interval (default 5m, FR-016). */
-  interval?: string;
+  readonly interval?: string;
   /** Namespace resources wait for. */
-  dependsOn: pulumi.Resource[];
+  readonly dependsOn: pulumi.Resource[];
   /** The release installing the monitoring.coreos.com CRDs (the PodMonitor waits for it). */
-  crdsReady: pulumi.Resource[];
+  readonly crdsReady: pulumi.Resource[];
 }
 
 export class TargetGenerator extends pulumi.ComponentResource {
@@ -65,7 +67,7 @@ export class TargetGenerator extends pulumi.ComponentResource {
     if (!/^[0-9]+(s|m|h)$/.test(interval)) throw new Error(`target generator interval ${JSON.stringify(interval)} must be a duration such as 5m`);
 
     const secret = new k8s.core.v1.Secret(
-      "target-generator-netbox",
+      `${name}-netbox`,
       {
         metadata: { name: `${TARGET_GENERATOR_NAME}-netbox`, namespace: ns, labels },
         type: "Opaque",
@@ -74,12 +76,12 @@ export class TargetGenerator extends pulumi.ComponentResource {
       { parent: this, dependsOn: args.dependsOn },
     );
     const sa = new k8s.core.v1.ServiceAccount(
-      "target-generator-sa",
+      `${name}-sa`,
       { metadata: { name: TARGET_GENERATOR_NAME, namespace: ns, labels }, automountServiceAccountToken: true },
       { parent: this, dependsOn: args.dependsOn },
     );
     this.role = new k8s.rbac.v1.Role(
-      "target-generator-role",
+      `${name}-role`,
       {
         metadata: { name: TARGET_GENERATOR_NAME, namespace: targetsNs, labels },
         rules: [
@@ -90,7 +92,7 @@ export class TargetGenerator extends pulumi.ComponentResource {
       { parent: this, dependsOn: args.dependsOn },
     );
     const binding = new k8s.rbac.v1.RoleBinding(
-      "target-generator-rolebinding",
+      `${name}-rolebinding`,
       {
         metadata: { name: TARGET_GENERATOR_NAME, namespace: targetsNs, labels },
         roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: TARGET_GENERATOR_NAME },
@@ -106,7 +108,7 @@ export class TargetGenerator extends pulumi.ComponentResource {
         return (Array.isArray(v) ? v : [v]).flatMap((x) => ["--filter", `${k}=${x}`]);
       });
     this.deployment = new k8s.apps.v1.Deployment(
-      "target-generator",
+      name,
       {
         metadata: { name: TARGET_GENERATOR_NAME, namespace: ns, labels },
         spec: {
@@ -151,7 +153,7 @@ export class TargetGenerator extends pulumi.ComponentResource {
       { parent: this, dependsOn: [secret, sa, binding] },
     );
     this.podMonitor = podMonitor(
-      "target-generator-podmonitor",
+      `${name}-podmonitor`,
       { name: TARGET_GENERATOR_NAME, namespace: ns, labels, jobLabel: "helios.io/job", selector: { matchLabels: selector }, endpoints: [{ port: "metrics", interval: "30s" }] },
       { parent: this, dependsOn: [...args.dependsOn, ...args.crdsReady] },
     );

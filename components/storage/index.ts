@@ -24,12 +24,14 @@ import { ThanosStack } from "./thanos";
 import { StoragePlan, planStorage } from "./topology";
 
 export interface MetricsStorageArgs {
-  config: HeliosConfig;
-  tier: TierSpec;
+  /** The validated stack config (config.ts). */
+  readonly config: HeliosConfig;
+  /** Scale tier: sizes and replica counts (components/tiers.ts). */
+  readonly tier: TierSpec;
   /** The Helios namespaces (storage resources are created after helios-storage). */
-  namespaces: Record<NamespaceKey, pulumi.Resource>;
+  readonly namespaces: Record<NamespaceKey, pulumi.Resource>;
   /** Peer stacks (helios:peers) with their outputs. */
-  peers: PeerView[];
+  readonly peers: PeerView[];
 }
 
 export class MetricsStorage extends pulumi.ComponentResource {

@@ -113,13 +113,13 @@ export function tieringScript(spec: TieringSpec): string {
 
 export interface McJobArgs {
   /** Shell script to run (from replicationScript / tieringScript). */
-  script: string;
+  readonly script: string;
   /** Plain environment (endpoints). */
-  env: Record<string, pulumi.Input<string>>;
+  readonly env: Record<string, pulumi.Input<string>>;
   /** Secret environment (credentials): written to a Secret the Job reads. */
-  secretEnv: Record<string, pulumi.Input<string>>;
+  readonly secretEnv: Record<string, pulumi.Input<string>>;
   /** Resources the Job must wait for (MinIO release, bucket). */
-  dependsOn: pulumi.Input<pulumi.Resource>[];
+  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
 /** A one-shot `mc` Job plus the Secret holding its credentials. */

@@ -99,16 +99,19 @@ function substitute(v: unknown, values: ReceiverValues): unknown {
 
 export interface AlertmanagerArgs {
   /** Datacenter name, for the external URL and labels. */
-  datacenter: string;
+  readonly datacenter: string;
   /** Receiver inputs; secrets stay Pulumi secret outputs. */
-  pagerdutyRoutingKey?: pulumi.Input<string>;
-  slackWebhookUrl?: pulumi.Input<string>;
-  smtpPassword?: pulumi.Input<string>;
-  email?: { to: string; from: string; smarthost: string; username?: string };
+  readonly pagerdutyRoutingKey?: pulumi.Input<string>;
+  /** Slack incoming-webhook URL (helios:slackWebhookUrl), a secret. */
+  readonly slackWebhookUrl?: pulumi.Input<string>;
+  /** SMTP password for the email receiver (helios:smtpPassword), a secret. */
+  readonly smtpPassword?: pulumi.Input<string>;
+  /** Email receiver settings (helios:alertEmail); absent: no email receiver. */
+  readonly email?: { to: string; from: string; smarthost: string; username?: string };
   /** Resources that must exist before the CR (the kube-prometheus-stack release with the CRDs). */
-  crdsReady?: pulumi.Resource[];
+  readonly crdsReady?: pulumi.Resource[];
   /** Namespace resource to depend on. */
-  namespace?: pulumi.Resource;
+  readonly namespace?: pulumi.Resource;
 }
 
 export class HeliosAlertmanager extends pulumi.ComponentResource {
@@ -153,7 +156,7 @@ export class HeliosAlertmanager extends pulumi.ComponentResource {
 
     const labels = { ...commonLabels("alertmanager"), "app.kubernetes.io/component": "alerting" };
     this.configSecret = new k8s.core.v1.Secret(
-      "alertmanager-helios-config",
+      `${name}-helios-config`,
       {
         metadata: { name: "alertmanager-helios-config", namespace: ns, labels },
         type: "Opaque",
@@ -164,7 +167,7 @@ export class HeliosAlertmanager extends pulumi.ComponentResource {
 
     const image = IMAGES.alertmanager;
     this.alertmanager = new k8s.apiextensions.CustomResource(
-      "alertmanager-helios",
+      `${name}-helios`,
       {
         apiVersion: "monitoring.coreos.com/v1",
         kind: "Alertmanager",

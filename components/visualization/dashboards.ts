@@ -197,8 +197,9 @@ export function checkDashboards(dashboards: DashboardFile[]): string[] {
 
 export interface DashboardsArgs {
   /** Directory with one sub-directory per folder (default config/dashboards). */
-  dir?: string;
-  namespace?: pulumi.Resource;
+  readonly dir?: string;
+  /** The helios-visualization namespace resource to create after. */
+  readonly namespace?: pulumi.Resource;
 }
 
 /** One ConfigMap per dashboard in helios-visualization. */

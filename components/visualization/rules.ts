@@ -85,9 +85,9 @@ export function loadRuleFiles(dir = ALERTS_DIR): RuleFile[] {
 
 export interface AlertRulesArgs {
   /** Resources that must exist before the CRs (the kube-prometheus-stack release with the CRDs). */
-  crdsReady?: pulumi.Resource[];
+  readonly crdsReady?: pulumi.Resource[];
   /** Directory of *.rules.yaml (default config/alerts). */
-  dir?: string;
+  readonly dir?: string;
 }
 
 /** One PrometheusRule per rule file, in helios-visualization. */
