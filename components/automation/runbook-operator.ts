@@ -12,6 +12,7 @@
  * `helios:ingressFrom` says people come from; the baseline already lets Prometheus scrape.
  */
 import * as k8s from "@pulumi/kubernetes";
+import { ConfigError } from "../errors";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
@@ -77,7 +78,7 @@ export function requestedByPolicy(): { policy: Record<string, any>; binding: Rec
   const docs = YAML.parseAllDocuments(fs.readFileSync(ADMISSION_FILE, "utf8")).map((d) => d.toJS());
   const policy = docs.find((d) => d.kind === "ValidatingAdmissionPolicy");
   const binding = docs.find((d) => d.kind === "ValidatingAdmissionPolicyBinding");
-  if (!policy || !binding) throw new Error(`${ADMISSION_FILE}: needs a ValidatingAdmissionPolicy and its binding`);
+  if (!policy || !binding) throw new ConfigError(`${ADMISSION_FILE}: needs a ValidatingAdmissionPolicy and its binding`);
   return { policy, binding };
 }
 

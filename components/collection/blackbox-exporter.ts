@@ -3,6 +3,7 @@
  * http_2xx, dns_udp), Deployment (replicas from the tier) and Service.
  */
 import * as path from "path";
+import { ConfigError } from "../errors";
 import * as k8s from "@pulumi/kubernetes";
 import { PROBE_KINDS, ProbeKind } from "../../services/target-generator/src/contract";
 import * as pulumi from "@pulumi/pulumi";
@@ -12,7 +13,7 @@ import { RESTRICTED_CONTAINER, restrictedPod } from "../k8s/workload";
 import { NAMESPACES } from "../namespaces";
 import { TierSpec } from "../tiers";
 import { IMAGES, imageRef } from "../versions";
-import { CONFIG_DIR, CollectionContentError, isObject, readYamlObject } from "./content";
+import { CONFIG_DIR, isObject, readYamlObject } from "./content";
 import { sha } from "./snmp-exporter";
 
 export const BLACKBOX_PORT = 9115;
@@ -32,12 +33,12 @@ export type { ProbeKind };
 /** The blackbox config, checked to define every module the probe kinds use with the right prober. */
 export function renderBlackboxConfig(file = BLACKBOX_FILE): string {
   const doc = readYamlObject(file);
-  if (!isObject(doc.modules)) throw new CollectionContentError(`${file}: needs a "modules" mapping`);
+  if (!isObject(doc.modules)) throw new ConfigError(`${file}: needs a "modules" mapping`);
   for (const kind of PROBE_KINDS) {
     const { module, prober } = PROBE_MODULES[kind];
     const m = doc.modules[module];
-    if (!isObject(m)) throw new CollectionContentError(`${file}: module "${module}" (probe kind ${kind}) is missing`);
-    if (m.prober !== prober) throw new CollectionContentError(`${file}: module "${module}" must use prober "${prober}", not ${JSON.stringify(m.prober)}`);
+    if (!isObject(m)) throw new ConfigError(`${file}: module "${module}" (probe kind ${kind}) is missing`);
+    if (m.prober !== prober) throw new ConfigError(`${file}: module "${module}" must use prober "${prober}", not ${JSON.stringify(m.prober)}`);
   }
   return YAML.stringify(doc, { lineWidth: 0 });
 }

@@ -10,6 +10,7 @@
  * pod name.
  */
 import * as path from "path";
+import { ConfigError } from "../errors";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
@@ -18,7 +19,7 @@ import { cpuHpa, RESTRICTED_CONTAINER, restrictedPod } from "../k8s/workload";
 import { NAMESPACES } from "../namespaces";
 import { FIXED_RESOURCES, TierSpec } from "../tiers";
 import { IMAGES, imageRef } from "../versions";
-import { CONFIG_DIR, CollectionContentError, isObject, listFiles, readYamlObject } from "./content";
+import { CONFIG_DIR, isObject, listFiles, readYamlObject } from "./content";
 import { sha } from "./snmp-exporter";
 
 export const GNMIC_DIR = path.join(CONFIG_DIR, "gnmic");
@@ -85,23 +86,23 @@ export function loadGnmicSubscriptions(dir = path.join(GNMIC_DIR, "subscriptions
   for (const file of listFiles(dir, [".yaml", ".yml"])) {
     for (const [name, sub] of Object.entries(readYamlObject(file))) {
       const where = `${file}: subscription "${name}"`;
-      if (subs[name]) throw new CollectionContentError(`${where} is defined twice`);
-      if (!isObject(sub)) throw new CollectionContentError(`${where} must be a mapping`);
+      if (subs[name]) throw new ConfigError(`${where} is defined twice`);
+      if (!isObject(sub)) throw new ConfigError(`${where} must be a mapping`);
       if (!Array.isArray(sub.paths) || !sub.paths.length || sub.paths.some((p) => typeof p !== "string" || !p.startsWith("/"))) {
-        throw new CollectionContentError(`${where}: "paths" must be a non-empty list of absolute gNMI paths`);
+        throw new ConfigError(`${where}: "paths" must be a non-empty list of absolute gNMI paths`);
       }
-      if (!SUBSCRIPTION_MODES.has(String(sub.mode))) throw new CollectionContentError(`${where}: mode must be one of ${[...SUBSCRIPTION_MODES].join(", ")}`);
+      if (!SUBSCRIPTION_MODES.has(String(sub.mode))) throw new ConfigError(`${where}: mode must be one of ${[...SUBSCRIPTION_MODES].join(", ")}`);
       if (sub.mode === "stream" && !STREAM_MODES.has(String(sub["stream-mode"]))) {
-        throw new CollectionContentError(`${where}: stream-mode must be one of ${[...STREAM_MODES].join(", ")}`);
+        throw new ConfigError(`${where}: stream-mode must be one of ${[...STREAM_MODES].join(", ")}`);
       }
       if (sub["stream-mode"] === "sample" && !/^[0-9]+(ms|s|m)$/.test(String(sub["sample-interval"]))) {
-        throw new CollectionContentError(`${where}: sample subscriptions need a sample-interval such as 30s`);
+        throw new ConfigError(`${where}: sample subscriptions need a sample-interval such as 30s`);
       }
       subs[name] = sub;
     }
   }
   for (const needed of GNMIC_SUBSCRIPTIONS) {
-    if (!subs[needed]) throw new CollectionContentError(`${dir}: subscription "${needed}" is missing (the target generator's profiles use it)`);
+    if (!subs[needed]) throw new ConfigError(`${dir}: subscription "${needed}" is missing (the target generator's profiles use it)`);
   }
   return subs;
 }
@@ -111,12 +112,12 @@ export function renderGnmicConfig(opts: GnmicRenderOptions, dir = GNMIC_DIR): st
   const base = readYamlObject(path.join(dir, "gnmic.yaml"));
   const processorsFile = path.join(dir, "processors.yaml");
   const processors = readYamlObject(processorsFile).processors;
-  if (!isObject(processors)) throw new CollectionContentError(`${processorsFile}: needs a "processors" mapping`);
+  if (!isObject(processors)) throw new ConfigError(`${processorsFile}: needs a "processors" mapping`);
   const outputs = base.outputs;
-  if (!isObject(outputs) || !isObject(outputs.prometheus)) throw new CollectionContentError(`${dir}/gnmic.yaml: needs outputs.prometheus`);
+  if (!isObject(outputs) || !isObject(outputs.prometheus)) throw new ConfigError(`${dir}/gnmic.yaml: needs outputs.prometheus`);
   for (const [outName, out] of Object.entries(outputs)) {
     for (const p of ((out as Record<string, unknown>)["event-processors"] ?? []) as string[]) {
-      if (!processors[p]) throw new CollectionContentError(`${dir}/gnmic.yaml: output ${outName} uses processor "${p}", not defined in ${processorsFile}`);
+      if (!processors[p]) throw new ConfigError(`${dir}/gnmic.yaml: output ${outName} uses processor "${p}", not defined in ${processorsFile}`);
     }
   }
   const config: Record<string, unknown> = { ...base };
@@ -128,7 +129,7 @@ export function renderGnmicConfig(opts: GnmicRenderOptions, dir = GNMIC_DIR): st
   if (opts.clusterNamespace) {
     const clustering = base.clustering as Record<string, unknown>;
     if (clustering["cluster-name"] !== GNMIC_CLUSTER_NAME) {
-      throw new CollectionContentError(`${dir}/gnmic.yaml: clustering.cluster-name must be "${GNMIC_CLUSTER_NAME}" (the API Service is named after it)`);
+      throw new ConfigError(`${dir}/gnmic.yaml: clustering.cluster-name must be "${GNMIC_CLUSTER_NAME}" (the API Service is named after it)`);
     }
     config.clustering = { ...clustering, locker: { ...(clustering.locker as object), namespace: opts.clusterNamespace } };
   } else {

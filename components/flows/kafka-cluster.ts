@@ -5,10 +5,11 @@
  * release that installs its CRDs (SC-001).
  */
 import * as fs from "fs";
+import { ConfigError } from "../errors";
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_DIR, CollectionContentError, isObject, readYamlObject } from "../collection/content";
+import { CONFIG_DIR, isObject, readYamlObject } from "../collection/content";
 import { podMonitor } from "../k8s/workload";
 import { commonLabels } from "../labels";
 import { Resources, TierSpec } from "../tiers";
@@ -47,18 +48,18 @@ const JMX_RULE_TYPES = new Set(["GAUGE", "COUNTER", "UNTYPED"]);
  */
 export function loadJmxRules(file = JMX_RULES_FILE): string {
   const doc = readYamlObject(file);
-  if (!Array.isArray(doc.rules) || doc.rules.length === 0) throw new CollectionContentError(`${file}: rules: must be a non-empty list`);
+  if (!Array.isArray(doc.rules) || doc.rules.length === 0) throw new ConfigError(`${file}: rules: must be a non-empty list`);
   doc.rules.forEach((rule: unknown, i: number) => {
     const where = `${file}: rules[${i}]`;
-    if (!isObject(rule)) throw new CollectionContentError(`${where}: must be a mapping`);
-    if (typeof rule.pattern !== "string" || !rule.pattern) throw new CollectionContentError(`${where}.pattern: must be a non-empty string`);
+    if (!isObject(rule)) throw new ConfigError(`${where}: must be a mapping`);
+    if (typeof rule.pattern !== "string" || !rule.pattern) throw new ConfigError(`${where}.pattern: must be a non-empty string`);
     try {
       new RegExp(rule.pattern);
     } catch (e) {
-      throw new CollectionContentError(`${where}.pattern: not a regular expression: ${(e as Error).message}`);
+      throw new ConfigError(`${where}.pattern: not a regular expression: ${(e as Error).message}`);
     }
-    if (typeof rule.name !== "string" || !/^[a-zA-Z_][a-zA-Z0-9_$]*$/.test(rule.name)) throw new CollectionContentError(`${where}.name: must be a metric name (letters, digits, '_', $n groups)`);
-    if (rule.type !== undefined && !JMX_RULE_TYPES.has(String(rule.type))) throw new CollectionContentError(`${where}.type: must be one of ${[...JMX_RULE_TYPES].join(", ")}`);
+    if (typeof rule.name !== "string" || !/^[a-zA-Z_][a-zA-Z0-9_$]*$/.test(rule.name)) throw new ConfigError(`${where}.name: must be a metric name (letters, digits, '_', $n groups)`);
+    if (rule.type !== undefined && !JMX_RULE_TYPES.has(String(rule.type))) throw new ConfigError(`${where}.type: must be one of ${[...JMX_RULE_TYPES].join(", ")}`);
   });
   const text = fs.readFileSync(file, "utf8");
   return text.replace(/^(#.*\n)+/, "");

@@ -12,6 +12,7 @@
  * in Kubernetes RBAC, so it is granted on configmaps in that namespace only. No list/watch.
  */
 import { HeliosServiceImage } from "../config";
+import { ConfigError } from "../errors";
 import { serviceImageRef } from "../images";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -64,7 +65,7 @@ export class TargetGenerator extends pulumi.ComponentResource {
     const selector = { "app.kubernetes.io/name": TARGET_GENERATOR_NAME };
     const labels = { ...commonLabels(TARGET_GENERATOR_NAME), "helios.io/job": TARGET_GENERATOR_NAME };
     const interval = args.interval ?? "5m";
-    if (!/^[0-9]+(s|m|h)$/.test(interval)) throw new Error(`target generator interval ${JSON.stringify(interval)} must be a duration such as 5m`);
+    if (!/^[0-9]+(s|m|h)$/.test(interval)) throw new ConfigError(`target generator interval ${JSON.stringify(interval)} must be a duration such as 5m`);
 
     const secret = new k8s.core.v1.Secret(
       `${name}-netbox`,

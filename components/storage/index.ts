@@ -9,7 +9,8 @@
  *   hybrid           MinIO hot tier + ILM transition to an AWS S3 cold bucket
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, HeliosConfig } from "../config";
+import { HeliosConfig } from "../config";
+import { ConfigError, stackConfigError } from "../errors";
 import { NamespaceKey } from "../namespaces";
 import { PeerView } from "../peers";
 import { TierSpec } from "../tiers";
@@ -201,9 +202,7 @@ export class MetricsStorage extends pulumi.ComponentResource {
 export function requireMinioRootPassword(config: HeliosConfig): pulumi.Output<string> {
   const value = config.secrets.minioRootPassword;
   if (value === undefined) {
-    throw new ConfigError(
-      `invalid Helios stack config for stack "${config.stack}":\n  - helios:minioRootPassword: is required for storageTopology ${config.storageTopology}; set it with \`pulumi config set --secret helios:minioRootPassword <value>\``,
-    );
+    throw stackConfigError(config.stack, [`helios:minioRootPassword: is required for storageTopology ${config.storageTopology}; set it with \`pulumi config set --secret helios:minioRootPassword <value>\``]);
   }
   return value;
 }

@@ -6,6 +6,7 @@
  * operator's `alertmanager-operated` Service.
  */
 import * as fs from "fs";
+import { ConfigError } from "../errors";
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -52,15 +53,15 @@ export function renderAlertmanagerConfig(template: string, values: ReceiverValue
   try {
     doc = YAML.parse(template);
   } catch (e) {
-    throw new Error(`${source}: not valid YAML: ${(e as Error).message}`);
+    throw new ConfigError(`${source}: not valid YAML: ${(e as Error).message}`);
   }
   if (!doc || typeof doc !== "object" || !doc.route || !Array.isArray(doc.receivers)) {
-    throw new Error(`${source}: must have a top-level route and a receivers list`);
+    throw new ConfigError(`${source}: must have a top-level route and a receivers list`);
   }
   const unknown = new Set<string>();
   // Placeholders in values only (comments may mention the syntax).
   for (const m of JSON.stringify(doc).matchAll(PLACEHOLDER)) if (!KNOWN.includes(m[1] as keyof ReceiverValues)) unknown.add(m[1]);
-  if (unknown.size) throw new Error(`${source}: unknown placeholder(s) ${[...unknown].map((u) => "${" + u + "}").join(", ")}; known: ${KNOWN.join(", ")}`);
+  if (unknown.size) throw new ConfigError(`${source}: unknown placeholder(s) ${[...unknown].map((u) => "${" + u + "}").join(", ")}; known: ${KNOWN.join(", ")}`);
 
   const disabled: string[] = [];
   for (const receiver of doc.receivers) {

@@ -6,6 +6,7 @@
  * every `$variable` a query uses defined by the dashboard or built into Grafana.
  */
 import * as fs from "fs";
+import { ConfigError } from "../errors";
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -122,7 +123,7 @@ export function loadDashboards(dir = DASHBOARDS_DIR): DashboardFile[] {
     }
   }
   problems.push(...checkDashboards(result));
-  if (problems.length) throw new Error(`invalid dashboards:\n  - ${problems.join("\n  - ")}`);
+  if (problems.length) throw new ConfigError(`invalid dashboards:\n  - ${problems.join("\n  - ")}`);
   return result;
 }
 

@@ -6,6 +6,7 @@
  * reach Grafana as environment variables; the chart's values hold none.
  */
 import * as k8s from "@pulumi/kubernetes";
+import { ConfigError } from "../errors";
 import * as pulumi from "@pulumi/pulumi";
 import { heliosWarn } from "../diagnostics";
 import { commonLabels } from "../labels";
@@ -83,10 +84,10 @@ export function grafanaDatasources(thanosQueryUrl: string, clickhouse: { host: s
 /** Refuses inputs Grafana cannot start (or log in) with; the message names the stack key to set. */
 export function checkGrafanaInputs(args: Pick<GrafanaArgs, "adminPassword" | "oidc" | "oidcClientSecret">): void {
   if (args.adminPassword === undefined) {
-    throw new Error("Grafana needs an admin password: set it with `pulumi config set --secret helios:grafanaAdminPassword <password>`");
+    throw new ConfigError("Grafana needs an admin password: set it with `pulumi config set --secret helios:grafanaAdminPassword <password>`");
   }
   if (args.oidc && args.oidcClientSecret === undefined) {
-    throw new Error("helios:oidc is set but helios:oidcClientSecret is not; set it with `pulumi config set --secret helios:oidcClientSecret <secret>`");
+    throw new ConfigError("helios:oidc is set but helios:oidcClientSecret is not; set it with `pulumi config set --secret helios:oidcClientSecret <secret>`");
   }
 }
 

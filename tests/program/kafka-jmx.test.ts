@@ -5,9 +5,10 @@
 // No JMX exporter engine runs here (it is a Java agent inside the Strimzi Kafka image, which this
 // machine cannot run); tests/deploy and the images suite exercise Strimzi itself.
 import * as fs from "fs";
+import { ConfigError } from "../../components/errors";
 import * as path from "path";
 import YAML from "yaml";
-import { CollectionContentError } from "../../components/collection/content";
+
 import { JMX_RULES_FILE, KAFKA_METRICS_CONFIGMAP, KAFKA_METRICS_KEY, loadJmxRules } from "../../components/flows/kafka-cluster";
 import { FLOWS_NS } from "../../components/flows/names";
 import { baseConfig, synth } from "../helpers/stacks";
@@ -54,7 +55,7 @@ describe("Kafka JMX exporter rules (config/kafka/jmx-exporter.yml)", () => {
       ["not YAML", "rules: [\n", /invalid YAML/],
     ])("%s", (label, text, message) => {
       const file = write(`${label.replace(/ /g, "-")}.yml`, text);
-      expect(() => loadJmxRules(file)).toThrow(CollectionContentError);
+      expect(() => loadJmxRules(file)).toThrow(ConfigError);
       expect(() => loadJmxRules(file)).toThrow(message);
       expect(() => loadJmxRules(file)).toThrow(file);
     });
