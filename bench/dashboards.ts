@@ -114,7 +114,26 @@ function runPanels(dir: string): PanelRun[] {
   return out;
 }
 
-const runs = volumes.map((rowsPerSecond) => {
+const out = path.resolve(__dirname, "results", "dashboards.json");
+const runs: VolumeRun[] = [];
+for (const rowsPerSecond of volumes) {
+  runs.push(benchVolume(rowsPerSecond));
+  // Written after every volume, so a long curve that is stopped keeps what it measured.
+  writeSummary(runs, runs.length < volumes.length ? volumes.slice(runs.length) : []);
+}
+for (const r of runs) {
+  console.log(
+    `${String(r.rowsPerSecond).padStart(6)} flows/s (${r.fractionOfMedium}): ${r.rawRows.toLocaleString("en-US")} raw rows, ${(r.diskBytes / 2 ** 30).toFixed(2)} GiB; ` +
+      Object.entries(r.byRange).map(([k, b]) => `${k} slowest ${b.slowestMs} ms median ${b.medianMs} ms (${b.over1s} > 1 s)`).join("; ") + `; load ${r.loadAverageAfter[0]}`,
+  );
+}
+const last = JSON.parse(fs.readFileSync(out, "utf8"));
+console.log(`slowest at the largest volume: ${last.slowestFlowQueryMs} ms (${last.slowestFlowQuery}); 24 h panels reading flows_raw: ${last.panelsReadingRawAt24h}`);
+console.log(`wrote ${path.relative(process.cwd(), out)}`);
+
+type VolumeRun = ReturnType<typeof benchVolume>;
+
+function benchVolume(rowsPerSecond: number) {
   const v: FlowVolume = { rowsPerSecond, ...DEFAULT_SHAPE };
   checkVolume(v);
   const dir = tempDir("bench-dash");
@@ -148,8 +167,9 @@ const runs = volumes.map((rowsPerSecond) => {
     byRange,
     panels,
   };
-});
+}
 
+function writeSummary(runs: VolumeRun[], notYetRun: number[]): void {
 const largest = runs[runs.length - 1];
 // The latency curve: per panel and range, wall ms at each volume (smallest first).
 const curve: Record<string, number[]> = {};
@@ -173,15 +193,9 @@ const summary = {
   panelsReadingRawAt24h: largest.byRange["24h"].readingRaw.length,
   sc004LimitMs: SC004_MS,
   machine: { cpus: os.cpus().length },
+  // Volumes asked for but not (yet) measured: a run stopped part-way says so.
+  notYetRun,
 };
-const out = path.resolve(__dirname, "results", "dashboards.json");
 fs.mkdirSync(path.dirname(out), { recursive: true });
 fs.writeFileSync(out, JSON.stringify(summary, null, 2) + "\n");
-for (const r of runs) {
-  console.log(
-    `${String(r.rowsPerSecond).padStart(6)} flows/s (${r.fractionOfMedium}): ${r.rawRows.toLocaleString("en-US")} raw rows, ${(r.diskBytes / 2 ** 30).toFixed(2)} GiB; ` +
-      Object.entries(r.byRange).map(([k, b]) => `${k} slowest ${b.slowestMs} ms median ${b.medianMs} ms (${b.over1s} > 1 s)`).join("; ") + `; load ${r.loadAverageAfter[0]}`,
-  );
 }
-console.log(`slowest at the largest volume: ${summary.slowestFlowQueryMs} ms (${summary.slowestFlowQuery}); 24 h panels reading flows_raw: ${summary.panelsReadingRawAt24h}`);
-console.log(`wrote ${path.relative(process.cwd(), out)}`);
