@@ -47,9 +47,12 @@ export const FLOW_RESOLUTIONS: readonly FlowResolution[] = [
 export const TABLE_PANEL_POINTS = 24;
 
 /** The resolutions of one family, finest first. */
-export function familyResolutions(family: FlowFamily): FlowResolution[] {
-  const list = FLOW_RESOLUTIONS.filter((r) => r.families.includes(family)).sort((a, b) => a.intervalSeconds - b.intervalSeconds);
-  if (!list.length) throw new Error(`flow family ${family} has no table in FLOW_RESOLUTIONS`);
+export function familyResolutions(family: FlowFamily, resolutions: readonly FlowResolution[] = FLOW_RESOLUTIONS): FlowResolution[] {
+  const list = resolutions.filter((r) => r.families.includes(family)).sort((a, b) => a.intervalSeconds - b.intervalSeconds);
+  if (!list.length) throw new Error(`flow family ${family} has no table in the resolutions list`);
+  // The SQL branch guard compares intervals, so two tables of a family must differ in interval.
+  const twice = list.find((r, i) => i > 0 && r.intervalSeconds === list[i - 1].intervalSeconds);
+  if (twice) throw new Error(`flow family ${family}: ${twice.table} and another table share the interval ${twice.intervalSeconds} s`);
   return list;
 }
 
@@ -58,8 +61,8 @@ export function familyResolutions(family: FlowFamily): FlowResolution[] {
  * candidates are the tables whose retention covers `fromSeconds` (none: the longest-kept one);
  * of those, the coarsest whose interval is at most `stepSeconds`, else the finest.
  */
-export function pickResolution(family: FlowFamily, range: { fromSeconds: number; nowSeconds: number }, stepSeconds: number): FlowResolution {
-  const all = familyResolutions(family);
+export function pickResolution(family: FlowFamily, range: { fromSeconds: number; nowSeconds: number }, stepSeconds: number, resolutions: readonly FlowResolution[] = FLOW_RESOLUTIONS): FlowResolution {
+  const all = familyResolutions(family, resolutions);
   let candidates = all.filter((r) => range.fromSeconds >= range.nowSeconds - r.ttlDays * 86_400);
   if (!candidates.length) {
     const longest = Math.max(...all.map((r) => r.ttlDays));

@@ -18,8 +18,8 @@ const MACRO = /\{\{\s*flows\b([\s\S]*?)\}\}/g;
 const FAMILIES = [...new Set(FLOW_RESOLUTIONS.flatMap((r) => r.families))];
 
 /** SQL (a constant UInt32) for the interval in seconds of the table the rule picks. */
-export function pickSql(family: FlowFamily, kind: "series" | "table"): string {
-  const list = familyResolutions(family);
+export function pickSql(family: FlowFamily, kind: "series" | "table", resolutions: readonly FlowResolution[] = FLOW_RESOLUTIONS): string {
+  const list = familyResolutions(family, resolutions);
   const from = "toUnixTimestamp($__fromTime)";
   const step = kind === "series" ? "$__interval_s" : `intDiv(toUnixTimestamp($__toTime) - ${from}, ${TABLE_PANEL_POINTS})`;
   const covers = (r: FlowResolution) => `${from} >= toUnixTimestamp(now()) - ${r.ttlDays * 86_400}`;
@@ -33,8 +33,11 @@ export function pickSql(family: FlowFamily, kind: "series" | "table"): string {
   return `multiIf(${arms.join(", ")}, ${list[list.length - 1].intervalSeconds})`;
 }
 
-/** Expands every `{{flows ...}}` macro in `sql`; throws an Error naming the problem (the caller adds file and panel). */
-export function expandFlowTables(sql: string): string {
+/**
+ * Expands every `{{flows ...}}` macro in `sql`; throws an Error naming the problem (the caller adds
+ * file and panel). `resolutions` defaults to the deployed list (tests pass a raw-only one to compare).
+ */
+export function expandFlowTables(sql: string, resolutions: readonly FlowResolution[] = FLOW_RESOLUTIONS): string {
   return sql.replace(MACRO, (whole, body: string) => {
     const m = /^\s+([a-z]+)\s+([a-z]+)\s*:\s*([\s\S]*?)\s+WHERE\s+([\s\S]+?)\s*$/.exec(body);
     if (!m) throw new Error(`${whole.slice(0, 60)}…: expected {{flows <family> <series|table>: <columns> WHERE <condition>}}`);
@@ -44,8 +47,8 @@ export function expandFlowTables(sql: string): string {
     const columns = columnList.split(",").map((c) => c.trim());
     const bad = columns.find((c) => !/^[a-z_][a-z0-9_]*$/.test(c));
     if (bad !== undefined) throw new Error(`{{flows ${family} ${kind}: …}}: column ${JSON.stringify(bad)} is not a plain column name`);
-    const pick = pickSql(family as FlowFamily, kind);
-    return familyResolutions(family as FlowFamily)
+    const pick = pickSql(family as FlowFamily, kind, resolutions);
+    return familyResolutions(family as FlowFamily, resolutions)
       .map((r) => {
         const cols = columns.map((c) => (c === "flows" && r.intervalSeconds === 0 ? "toUInt64(1) AS flows" : c)).join(", ");
         return `SELECT ${cols} FROM helios.${r.table} WHERE $__timeFilter(timestamp) AND ${where} AND ${pick} = ${r.intervalSeconds}`;
