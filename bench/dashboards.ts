@@ -45,7 +45,11 @@ function envIntegers(name: string, fallback: string): number[] {
   return list.map(Number);
 }
 
-const volumes = envIntegers("HELIOS_BENCH_VOLUMES", process.env.HELIOS_BENCH_ROWS_PER_SECOND ?? "100").sort((a, b) => a - b);
+const volumes = (
+  process.env.HELIOS_BENCH_VOLUMES === undefined && process.env.HELIOS_BENCH_ROWS_PER_SECOND !== undefined
+    ? envIntegers("HELIOS_BENCH_ROWS_PER_SECOND", "")
+    : envIntegers("HELIOS_BENCH_VOLUMES", "100")
+).sort((a, b) => a - b);
 const [repeat] = envIntegers("HELIOS_BENCH_REPEAT", "3");
 const medium = tierSpec("medium").flowsPerSecond;
 // Recent data: the tables' TTLs drop older rows on insert.
