@@ -21,7 +21,10 @@ export const FLOORS: Record<string, readonly Floor[]> = {
     { path: "endToEndFlowsPerSec", min: 40_000, unit: "flows/s", what: "one enricher end to end through Kafka" },
   ],
   dashboards: [
-    { path: "slowestFlowQueryMs", max: 5_000, unit: "ms", what: "slowest flow dashboard panel query over 1 h, 24 h and 7 d at the largest volume run (SC-004)" },
+    // CPU ms (all ClickHouse threads), not wall: this 2-core machine runs at load 30-40 while helpers
+    // work, so wall time measures the neighbours (recorded beside it, with the load). On an idle
+    // machine a query's wall time is at most about its CPU time, so the CPU floor is the stricter one.
+    { path: "volumes.*.panels.*.cpuMs", max: 5_000, unit: "ms CPU", what: "every flow dashboard query over 1 h, 24 h and 7 d at every volume run (SC-004 < 5 s)" },
     { path: "panelsReadingRawAt24h", max: 0, unit: "panels", what: "flow panels whose 24 h query reads flows_raw (the range picks a rollup; EXPLAIN ESTIMATE)" },
   ],
   "target-generator": [
