@@ -115,7 +115,7 @@ export const PLAIN_KEYS = {
     z.string().regex(/^[^/\s]+\/[^/\s]+$/, "must be <organization>/<project>").optional(),
     "Prefix of peer stack references, <organization>/<project>; defaults to this stack's own.",
   ),
-  managementCidrs: key(z.array(cidr).min(1, "needs at least one CIDR"), "Device management networks collection may reach (gNMI, SNMP, probes).", true),
+  managementCidrs: key(z.array(cidr).min(1, "needs at least one CIDR"), "Device management networks: what collection may reach (gNMI, SNMP, probes) and where flow exporters send from.", true),
   kubeconfig: key(z.string().min(1).optional(), "Path or contents of the kubeconfig for this DC's cluster; defaults to the ambient KUBECONFIG."),
   kubeContext: key(z.string().min(1).optional(), "kubeconfig context of this DC's cluster."),
   imageRegistry: key(z.string().regex(/^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)*$/, "must be a registry path such as ghcr.io/acme").default("ghcr.io/helios-observability"), "Registry of the Helios service images."),

@@ -76,7 +76,7 @@ export function configTables(): string {
   }
   rows.push("", "Secrets (`pulumi config set --secret`; a plain value is refused):", "", "| key | required | meaning |", "| --- | --- | --- |");
   for (const [name, doc] of Object.entries(SECRET_KEYS)) {
-    const required = (SECRETS_REQUIRED_TO_DEPLOY as readonly string[]).includes(name) ? "to deploy" : "when its option is used (below)";
+    const required = (SECRETS_REQUIRED_TO_DEPLOY as readonly string[]).includes(name) ? "to deploy" : "per option";
     rows.push(`| \`helios:${name}\` | ${required} | ${cell(doc)} |`);
   }
   return rows.join("\n");
