@@ -38,7 +38,7 @@ export class HeliosPlatform extends pulumi.ComponentResource {
     const { config } = args;
     this.tier = tierSpec(config.tier);
 
-    this.namespaces = new Namespaces("namespaces", { datacenter: config.datacenter }, { parent: this });
+    this.namespaces = new Namespaces("namespaces", { datacenter: config.datacenter, tier: config.tier }, { parent: this });
     this.network = new NetworkBaseline(
       "network",
       {

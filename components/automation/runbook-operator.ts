@@ -158,7 +158,7 @@ export class RunbookOperator extends pulumi.ComponentResource {
                   ports: [{ name: "http", containerPort: RUNBOOK_OPERATOR_PORT }],
                   livenessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 20 },
                   readinessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 10 },
-                  resources: { requests: { cpu: "50m", memory: "96Mi" }, limits: { memory: "256Mi" } },
+                  resources: { requests: { cpu: "50m", memory: "96Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
                   securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } },
                 },
               ],
