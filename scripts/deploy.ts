@@ -10,6 +10,9 @@
  *
  * - destroy: destroys the stacks, primaries first.
  *
+ * Every preview and update runs the policy pack in policy/ (`--policy-pack policy/`): a mandatory
+ * violation stops it naming the resource and the rule, an advisory one is printed.
+ *
  * Without stack names it takes every Pulumi.<stack>.yaml in the repo. Each run appends what it did
  * (seconds, change counts) to out/deploy/runs.jsonl.
  */
@@ -21,6 +24,10 @@ import { planDeployOrder, StackRole } from "./lib/deploy-order";
 import { readStackConfigFile } from "./lib/stack-config";
 
 const root = path.resolve(__dirname, "..");
+/** The policy pack every preview and update runs (policy/PulumiPolicy.yaml). */
+const POLICY_PACK = path.join(root, "policy");
+/** The analyzer plugin that starts it (policy/launcher/, runtime helios-nodejs). */
+const POLICY_LAUNCHER = { name: "policy-helios-nodejs", kind: "analyzer" };
 
 function stackRole(stack: string): StackRole {
   const flat = readStackConfigFile(path.join(root, `Pulumi.${stack}.yaml`));
@@ -71,12 +78,21 @@ async function main(): Promise<void> {
   const selected = new Map<string, Stack>();
   for (const name of [...plan.order, ...peers]) selected.set(name, await LocalWorkspace.createOrSelectStack({ stackName: name, workDir: root }));
   const onOutput = (o: string) => process.stdout.write(o);
+  if (command !== "destroy") {
+    const plugins = await selected.get(plan.order[0])!.workspace.listPlugins();
+    if (!plugins.some((p) => p.name === POLICY_LAUNCHER.name && p.kind === POLICY_LAUNCHER.kind)) {
+      throw new Error(
+        `the policy pack launcher is not installed: run \`pulumi plugin install analyzer ${POLICY_LAUNCHER.name} 1.0.0 --file policy/launcher/pulumi-analyzer-policy-helios-nodejs\` (docs/security.md)`,
+      );
+    }
+  }
+  const policyPacks = [POLICY_PACK];
 
   if (command === "preview") {
     fs.mkdirSync(path.join(root, "out", "preview"), { recursive: true });
     for (const name of plan.order) {
       const started = Date.now();
-      const result = await selected.get(name)!.preview({ diff: true, onOutput });
+      const result = await selected.get(name)!.preview({ diff: true, onOutput, policyPacks });
       const changes = result.changeSummary as Record<string, number>;
       record({ command, stack: name, seconds: (Date.now() - started) / 1000, changes, finishedAt: new Date().toISOString() });
       const counts = Object.entries(changes).map(([op, n]) => `${op}: ${n}`).join(", ");
@@ -101,7 +117,7 @@ async function main(): Promise<void> {
   for (const { name, pass } of passes) {
     console.log(`\n=== pulumi up -s ${name}${pass === 2 ? " (second pass: federate the peers deployed after it)" : ""}`);
     const started = Date.now();
-    const result = await selected.get(name)!.up({ onOutput });
+    const result = await selected.get(name)!.up({ onOutput, policyPacks });
     const changes = (result.summary.resourceChanges ?? {}) as Record<string, number>;
     record({ command, stack: name, pass, seconds: (Date.now() - started) / 1000, changes, finishedAt: new Date().toISOString() });
   }

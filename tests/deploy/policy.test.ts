@@ -1,0 +1,103 @@
+/**
+ * The policy pack (policy/) run by the real Pulumi CLI on `npm run deploy -- up` (scripts/deploy.ts
+ * passes `--policy-pack policy/`), into a real kube-apiserver: a mandatory violation stops the update
+ * before anything is created, naming the resource and the rule; the real dc-a program (tier medium)
+ * then deploys with its advisories printed only. The CLI starts the pack through our launcher
+ * (policy/launcher/, installed by scripts/test-infra/engines/pulumi.sh).
+ *
+ * Declared fakes, as in stacks.test.ts: the random, minio and aws providers are our stand-in plugin.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { prepareDeployProject, DeployProject } from "../helpers/deploy";
+import { CHART_MIRROR, installChartCrds, KubeCluster, startCluster } from "../helpers/kube";
+
+jest.setTimeout(1_200_000);
+
+const TEST_CONFIG = {
+  "helios:chartMirror": CHART_MIRROR,
+  "helios:awaitWorkloads": false,
+  "helios:maxmindAccountId": "123456",
+};
+const SECRETS: Record<string, string> = {
+  "helios:netboxToken": "Token 0123456789abcdef0123456789abcdef01234567",
+  "helios:maxmindLicenseKey": "test-license-key",
+  "helios:minioRootPassword": "minio-root-password-for-tests",
+  "helios:grafanaAdminPassword": "grafana-admin-password-for-tests",
+  "helios:oidcClientSecret": "oidc-client-secret-for-tests",
+};
+
+/**
+ * Two objects the rules refuse, added to the copy's index.ts after the real program: a LoadBalancer
+ * the design does not need, and a credential in a ConfigMap.
+ */
+const VIOLATIONS = `
+import * as k8s from "@pulumi/kubernetes";
+new k8s.core.v1.Service("policy-test-lb", { metadata: { name: "policy-test-lb", namespace: "default" }, spec: { type: "LoadBalancer", ports: [{ port: 80 }] } });
+new k8s.core.v1.ConfigMap("policy-test-config", { metadata: { name: "policy-test-config", namespace: "default" }, data: { password: "hunter2" } });
+`;
+
+let cluster: KubeCluster;
+let project: DeployProject;
+let programSource: string;
+
+function heliosNamespaces(): string[] {
+  return (JSON.parse(cluster.kubectl(["get", "namespaces", "-o", "json"]).stdout).items as any[]).map((n) => n.metadata.name).filter((n: string) => n.startsWith("helios-"));
+}
+
+beforeAll(async () => {
+  cluster = await startCluster("dc-a");
+  installChartCrds(cluster);
+  project = prepareDeployProject([cluster], { "dc-a": TEST_CONFIG, "dc-b": TEST_CONFIG });
+  for (const stack of ["dc-a", "dc-b"]) {
+    const init = project.pulumi(["stack", "init", stack]);
+    if (init.status !== 0) throw new Error(`pulumi stack init ${stack}: ${init.stderr}`);
+  }
+  for (const [key, value] of Object.entries(SECRETS)) {
+    const set = project.pulumi(["config", "set", "--secret", "-s", "dc-a", key, value]);
+    if (set.status !== 0) throw new Error(`pulumi config set ${key}: ${set.stderr}`);
+  }
+  programSource = fs.readFileSync(path.join(project.dir, "index.ts"), "utf8");
+});
+
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+describe("the policy pack on `pulumi up` (real CLI, real API server)", () => {
+  it("a mandatory violation stops `up` before anything is created, naming the resource and the rule", () => {
+    fs.writeFileSync(path.join(project.dir, "index.ts"), programSource + VIOLATIONS);
+    try {
+      const r = project.deploy(["up", "dc-a"]);
+      const out = r.stdout + r.stderr;
+      expect(r.status).not.toBe(0);
+      // Rule, level and the offending object, for each of the two violations.
+      expect(out).toMatch(/mandatory\]?\s+load-balancer-services/);
+      expect(out).toContain("Service default/policy-test-lb: type LoadBalancer is allowed only for helios-flows/goflow2");
+      expect(out).toMatch(/mandatory\]?\s+no-plaintext-secrets/);
+      expect(out).toContain("ConfigMap default/policy-test-config: key password looks like a credential");
+      // The real program itself violates no mandatory rule: only the two added objects are named.
+      expect(out.match(/mandatory\]?\s+[a-z-]+/g)?.map((m) => m.replace(/.*\s/, "")).sort()).toEqual(["load-balancer-services", "no-plaintext-secrets"]);
+      console.log(`policy stop: exit ${r.status} after ${r.seconds.toFixed(1)} s`);
+    } finally {
+      fs.writeFileSync(path.join(project.dir, "index.ts"), programSource);
+    }
+    expect(heliosNamespaces()).toEqual([]);
+    expect(cluster.kubectl(["get", "service", "policy-test-lb", "-n", "default"]).status).not.toBe(0);
+  });
+
+  it("advisory violations only warn: the real dc-a program (tier medium) deploys, its advisories printed", () => {
+    const r = project.deploy(["up", "dc-a"]);
+    const out = r.stdout + r.stderr;
+    if (r.status !== 0) throw new Error(`deploy up failed:\n${out.slice(-6000)}`);
+    expect(out).toMatch(/advisory\]?\s+anti-affinity-medium-and-above/);
+    expect(out).toContain("StatefulSet helios-collection/gnmic runs 2 replicas at tier medium without pod anti-affinity");
+    expect(out).toMatch(/advisory\]?\s+pdb-for-replicated-statefulsets/);
+    expect(out).not.toMatch(/mandatory\]?\s+[a-z]/);
+    const up = project.runs().filter((x) => x.command === "up");
+    expect(up).toHaveLength(1);
+    expect(up[0].changes.create).toBeGreaterThan(100);
+    expect(heliosNamespaces().length).toBeGreaterThanOrEqual(6);
+    console.log(`up with advisories: ${JSON.stringify(up[0].changes)} in ${up[0].seconds.toFixed(1)} s`);
+  });
+});
