@@ -8,6 +8,7 @@ import * as net from "net";
 import * as pulumi from "@pulumi/pulumi";
 import { isIP } from "net";
 import { z } from "zod";
+import { ACCESS_ROLES, DEFAULT_ACCESS_GROUPS } from "./access";
 import { isOfflinePlan } from "./diagnostics";
 import { TIER_NAMES, TierName } from "./tiers";
 
@@ -49,6 +50,26 @@ const oidcSchema = z
     apiUrl: url.optional(),
   })
   .strict();
+
+/** IdP group of each access role (components/access.ts), for Grafana's role mapping and the Kubernetes RoleBindings. */
+const groupName = z.string().min(1).regex(/^[^\s'"]+$/, "must be a group name without spaces or quotes");
+const accessGroupsSchema = z
+  .object({
+    admin: groupName.default(DEFAULT_ACCESS_GROUPS.admin),
+    operator: groupName.default(DEFAULT_ACCESS_GROUPS.operator),
+    viewer: groupName.default(DEFAULT_ACCESS_GROUPS.viewer),
+    /** Prefix the clusters' OIDC authenticator puts on groups (kube-apiserver --oidc-groups-prefix). */
+    kubernetesGroupPrefix: z.string().default(""),
+  })
+  .strict()
+  .superRefine((g, ctx) => {
+    const seen = new Map<string, string>();
+    for (const role of ACCESS_ROLES) {
+      const other = seen.get(g[role]);
+      if (other) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [role], message: `is the same group as ${other}; each role needs its own group` });
+      seen.set(g[role], role);
+    }
+  });
 
 const retentionSchema = z
   .object({ raw: duration.default("14d"), downsampled5m: duration.default("30d"), downsampled1h: duration.default("90d") })
@@ -146,6 +167,11 @@ export const PLAIN_KEYS = {
   ),
   maxmindAccountId: key(z.string().regex(/^[0-9]{1,10}$/, "must be a numeric MaxMind account ID").optional(), "MaxMind account ID for GeoIP updates (the license key is the secret helios:maxmindLicenseKey)."),
   alertEmail: key(emailSchema.optional(), "Email receiver for info alerts: {to, from, smarthost, username}.", true),
+  accessGroups: key(
+    accessGroupsSchema.default({}),
+    "IdP groups of the access roles {admin, operator, viewer, kubernetesGroupPrefix}: Grafana's OIDC role mapping (Admin/Editor/Viewer) and the Kubernetes ClusterRoles helios-admin/helios-operator/helios-viewer bound in every Helios namespace; defaults helios-admin, helios-engineer, helios-viewer.",
+    true,
+  ),
   oidc: key(oidcSchema.optional(), "Grafana OIDC login: {issuerUrl, clientId, groupsClaim}; client secret is helios:oidcClientSecret.", true),
   thanosRetention: key(retentionSchema.default({}), "Thanos compactor retention per resolution: {raw, downsampled5m, downsampled1h}.", true),
   objectStorage: key(objectStorageSchema.default({}), "Object storage details: {bucket, region, publicEndpoint}.", true),

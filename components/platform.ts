@@ -3,6 +3,7 @@
  * ComponentResource module; this file only wires them together.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { AccessRoles } from "./access";
 import { RunbookOperator } from "./automation/runbook-operator";
 import { Collection } from "./collection";
 import { HeliosConfig } from "./config";
@@ -121,6 +122,8 @@ export class HeliosPlatform extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+
+    new AccessRoles("access", { groups: config.accessGroups, namespaces: this.namespaces.namespaces, adminClusterRole: this.runbookOperator.adminClusterRole }, { parent: this });
 
     this.registerOutputs({ tier: this.tier.name });
   }

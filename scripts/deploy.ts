@@ -24,10 +24,13 @@ import { planDeployOrder, StackRole } from "./lib/deploy-order";
 import { readStackConfigFile } from "./lib/stack-config";
 
 const root = path.resolve(__dirname, "..");
-/** The policy pack every preview and update runs (policy/PulumiPolicy.yaml). */
-const POLICY_PACK = path.join(root, "policy");
-/** The analyzer plugin that starts it (policy/launcher/, runtime helios-nodejs). */
-const POLICY_LAUNCHER = { name: "policy-helios-nodejs", kind: "analyzer" };
+/**
+ * The policy pack every preview and update runs: policy/run-pack starts policy/index.ts. An
+ * executable, not the pack directory: the CLI starts a directory through the language host's
+ * RunPlugin, which the Node.js host built here (v3.68.0) lacks, and runs an executable as the
+ * analyzer plugin itself.
+ */
+const POLICY_PACK = path.join(root, "policy", "run-pack");
 
 function stackRole(stack: string): StackRole {
   const flat = readStackConfigFile(path.join(root, `Pulumi.${stack}.yaml`));
@@ -78,14 +81,6 @@ async function main(): Promise<void> {
   const selected = new Map<string, Stack>();
   for (const name of [...plan.order, ...peers]) selected.set(name, await LocalWorkspace.createOrSelectStack({ stackName: name, workDir: root }));
   const onOutput = (o: string) => process.stdout.write(o);
-  if (command !== "destroy") {
-    const plugins = await selected.get(plan.order[0])!.workspace.listPlugins();
-    if (!plugins.some((p) => p.name === POLICY_LAUNCHER.name && p.kind === POLICY_LAUNCHER.kind)) {
-      throw new Error(
-        `the policy pack launcher is not installed: run \`pulumi plugin install analyzer ${POLICY_LAUNCHER.name} 1.0.0 --file policy/launcher/pulumi-analyzer-policy-helios-nodejs\` (docs/security.md)`,
-      );
-    }
-  }
   const policyPacks = [POLICY_PACK];
 
   if (command === "preview") {

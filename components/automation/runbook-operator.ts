@@ -17,6 +17,7 @@ import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
 import { HELIOS_ADMIN_RULES, NAMES, OPERATOR_CLUSTER_RULES, OPERATOR_NAMESPACE_RULES, RUNNER_NAMESPACE_RULES } from "../../services/runbook-operator/src/rbac";
+import { ACCESS_RULES } from "../access";
 import { GNMI_PORTS } from "../collection/egress-policy";
 import { SecretValue } from "../config";
 import { commonLabels } from "../labels";
@@ -71,6 +72,8 @@ const v4 = (cidr: string) => !cidr.includes(":");
 export class RunbookOperator extends pulumi.ComponentResource {
   public readonly crds: k8s.apiextensions.v1.CustomResourceDefinition[];
   public readonly deployment: k8s.apps.v1.Deployment;
+  /** helios-admin: who may approve runbook executions (bound by components/access.ts). */
+  public readonly adminClusterRole: k8s.rbac.v1.ClusterRole;
   public readonly policyNames: string[] = [];
 
   constructor(name: string, args: RunbookOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -117,8 +120,13 @@ export class RunbookOperator extends pulumi.ComponentResource {
       const role = new k8s.rbac.v1.Role(`${id}-role`, { metadata: { name: roleName, namespace: ns, labels }, rules: rules.map((r) => ({ ...r })) }, { ...child, dependsOn: args.dependsOn });
       bindings.push(new k8s.rbac.v1.RoleBinding(`${id}-rolebinding`, { metadata: { name: roleName, namespace: ns, labels }, roleRef: roleRef("Role", roleName), subjects: subject(saName) }, { ...child, dependsOn: [role, saRes] }));
     }
-    // Who may approve is whoever is bound to helios-admin (bindings are the site's business).
-    new k8s.rbac.v1.ClusterRole("helios-admin-clusterrole", { metadata: { name: NAMES.adminClusterRole, labels }, rules: HELIOS_ADMIN_RULES.map((r) => ({ ...r })) }, child);
+    // Who may approve is whoever is bound to helios-admin: the admin access role (components/access.ts
+    // adds its other rules and binds it to helios:accessGroups.admin in every Helios namespace).
+    this.adminClusterRole = new k8s.rbac.v1.ClusterRole(
+      "helios-admin-clusterrole",
+      { metadata: { name: NAMES.adminClusterRole, labels }, rules: [...HELIOS_ADMIN_RULES, ...ACCESS_RULES.admin].map((r) => ({ ...r })) },
+      child,
+    );
 
     const env: Record<string, pulumi.Input<string>> = {
       RUNNER_IMAGE: image,

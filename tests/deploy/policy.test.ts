@@ -2,8 +2,7 @@
  * The policy pack (policy/) run by the real Pulumi CLI on `npm run deploy -- up` (scripts/deploy.ts
  * passes `--policy-pack policy/`), into a real kube-apiserver: a mandatory violation stops the update
  * before anything is created, naming the resource and the rule; the real dc-a program (tier medium)
- * then deploys with its advisories printed only. The CLI starts the pack through our launcher
- * (policy/launcher/, installed by scripts/test-infra/engines/pulumi.sh).
+ * then deploys with its advisories printed only. The CLI starts the pack through policy/run-pack.
  *
  * Declared fakes, as in stacks.test.ts: the random, minio and aws providers are our stand-in plugin.
  */

@@ -8,9 +8,6 @@ HELIOS_PULUMI_CLI_VERSION="v3.274.1"
 # The last github.com/pulumi/pulumi/sdk/v3 that contains the Node.js language host (its own module
 # is refused by the proxy). It runs @pulumi/pulumi 3.248 programs; it rejects stack transforms.
 HELIOS_PULUMI_NODEJS_HOST_VERSION="v3.68.0"
-# Our launcher for the Node.js policy pack (policy/PulumiPolicy.yaml runtime helios-nodejs), installed
-# as the analyzer plugin policy-helios-nodejs; this version only names the installed copy.
-HELIOS_POLICY_LAUNCHER_VERSION="1.0.0"
 # The only provider/v4 the proxy serves; it installs as the version @pulumi/kubernetes asks for.
 HELIOS_PULUMI_KUBERNETES_MODULE="v4.0.0-20260115033456-f47bc2d6f199"
 
@@ -81,20 +78,9 @@ install_pulumi() {
     done
     stamp "$plugin_stamp"
   fi
-  # The policy pack's launcher (policy/launcher/): reinstalled when it changes.
-  local launcher="$here/../../policy/launcher/pulumi-analyzer-policy-helios-nodejs" launcher_sum
-  launcher_sum="$(sha256sum "$launcher" | cut -c1-12)"
-  if ! { stamped "policy-launcher-$launcher_sum-$plugin_stamp" && [ -x "$PULUMI_HOME/plugins/analyzer-policy-helios-nodejs-v$HELIOS_POLICY_LAUNCHER_VERSION/pulumi-analyzer-policy-helios-nodejs" ]; }; then
-    PULUMI_SKIP_UPDATE_CHECK=1 "$BIN/pulumi" plugin rm analyzer policy-helios-nodejs --all --yes >/dev/null 2>&1 || true
-    PULUMI_SKIP_UPDATE_CHECK=1 "$BIN/pulumi" plugin install analyzer policy-helios-nodejs "$HELIOS_POLICY_LAUNCHER_VERSION" --file "$launcher" >/dev/null \
-      || die "installing the policy pack launcher failed"
-    stamp "policy-launcher-$launcher_sum-$plugin_stamp"
-  fi
   PULUMI_SKIP_UPDATE_CHECK=1 "$BIN/pulumi" version | grep -qx "$HELIOS_PULUMI_CLI_VERSION" \
     || die "pulumi is not $HELIOS_PULUMI_CLI_VERSION: $("$BIN/pulumi" version)"
   local plugins; plugins="$(PULUMI_SKIP_UPDATE_CHECK=1 "$BIN/pulumi" plugin ls 2>/dev/null)"
   grep -Eq "^kubernetes +resource +$kube_version " <<<"$plugins" \
     || die "the kubernetes plugin $kube_version is not installed in $PULUMI_HOME"
-  grep -Eq "^policy-helios-nodejs +analyzer +$HELIOS_POLICY_LAUNCHER_VERSION " <<<"$plugins" \
-    || die "the policy pack launcher (analyzer policy-helios-nodejs) is not installed in $PULUMI_HOME"
 }
