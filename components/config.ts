@@ -10,6 +10,7 @@ import { isIP } from "net";
 import { z } from "zod";
 import { ACCESS_ROLES, DEFAULT_ACCESS_GROUPS } from "./access";
 import { isOfflinePlan } from "./diagnostics";
+import { DEVICE_SECRET_KEYS, secretStoreSchema } from "./secret-store";
 import { TIER_NAMES, TierName } from "./tiers";
 
 export const STORAGE_TOPOLOGIES = ["single-dc-minio", "multi-dc-minio", "cloud-s3", "hybrid"] as const;
@@ -203,6 +204,11 @@ export const PLAIN_KEYS = {
     "Wait for workloads to become ready and run Helm hooks (default true). false only for clusters that store objects but run no pods (the API-server-only test clusters): objects are created without waiting, Helm hooks are skipped (CRDs a chart installs from a hook must already exist) and admission webhooks that pods would serve are not installed.",
     true,
   ),
+  secretStore: key(
+    secretStoreSchema,
+    'Where device credentials (gNMI, SNMP, NetBox token, MaxMind key) come from: "pulumi" (default: the helios:* secrets) or an External Secrets store {kind: SecretStore|ClusterSecretStore, name, spec?: {provider: ...}, refreshInterval?, remoteKeys: {gnmi, snmp, netbox, maxmind}} (docs/security.md).',
+    true,
+  ),
   snmpUsername: key(z.string().min(1).default("helios"), "SNMPv3 user of the helios_v3 snmp_exporter auth (passwords: secrets helios:snmpAuthPassword / helios:snmpPrivPassword)."),
 } as const;
 
@@ -311,10 +317,17 @@ export function parseHeliosConfig(input: RawConfigInput): HeliosConfig {
   }
 
   const secrets = {} as Record<SecretKey, SecretValue>;
+  const external = (parsed.secretStore as { type?: string } | undefined)?.type === "external-secrets";
   for (const k of secretNames as SecretKey[]) {
     const fullKey = NS + k;
     const raw = input.values[fullKey];
-    if (raw === undefined) {
+    if (external && (DEVICE_SECRET_KEYS as readonly string[]).includes(k)) {
+      // The stack must hold no device credential at all: the store provides it (secret-store.ts).
+      if (raw !== undefined) {
+        problems.push(`${fullKey}: must not be set when helios:secretStore is an External Secrets store; the credential comes from the store (remove it with \`pulumi config rm ${fullKey}\`)`);
+      }
+      secrets[k] = undefined;
+    } else if (raw === undefined) {
       secrets[k] = input.planMode ? pulumi.secret(planPlaceholder(k)) : undefined;
     } else if (!input.secretKeys.has(fullKey)) {
       problems.push(`${fullKey}: is a secret and must not be plain config; set it with \`pulumi config set --secret ${fullKey} <value>\``);
@@ -327,6 +340,7 @@ export function parseHeliosConfig(input: RawConfigInput): HeliosConfig {
     // Every DC runs the target generator and the flow-enricher: without these the pods
     // would start and fail at runtime, so a real deployment refuses up front (SC-001).
     for (const k of SECRETS_REQUIRED_TO_DEPLOY) {
+      if (external && (DEVICE_SECRET_KEYS as readonly string[]).includes(k)) continue;
       if (secrets[k] === undefined && !problems.some((p) => p.startsWith(NS + k))) {
         problems.push(`${NS}${k}: is required to deploy (${SECRET_KEYS[k]}); set it with \`pulumi config set --secret ${NS}${k} <value>\``);
       }
@@ -399,6 +413,7 @@ function describeIssue(fullKey: string, value: unknown, issue: z.ZodIssue): stri
   if (issue.code === "unrecognized_keys") {
     return `${where}: unknown field(s) ${issue.keys.join(", ")}`;
   }
+  if (issue.code === "custom" && bad === undefined) return `${where}: ${issue.message}`;
   return `${where}: invalid value ${JSON.stringify(bad)}: ${issue.message}`;
 }
 

@@ -2,6 +2,8 @@
  * The Helios platform for one datacenter: composes every layer. Each layer is its own
  * ComponentResource module; this file only wires them together.
  */
+import { commonLabels } from "./labels";
+import { SecretStores } from "./secret-store";
 import * as pulumi from "@pulumi/pulumi";
 import { AccessRoles } from "./access";
 import { RunbookOperator } from "./automation/runbook-operator";
@@ -40,6 +42,10 @@ export class HeliosPlatform extends pulumi.ComponentResource {
     this.tier = tierSpec(config.tier);
 
     this.namespaces = new Namespaces("namespaces", { datacenter: config.datacenter, tier: config.tier }, { parent: this });
+    // helios:secretStore with a store spec: Helios creates the External Secrets store(s) too.
+    if (config.secretStore.type === "external-secrets") {
+      new SecretStores("secret-store", { store: config.secretStore, namespaces: this.namespaces.namespaces, labels: commonLabels("secret-store") }, { parent: this });
+    }
     this.network = new NetworkBaseline(
       "network",
       {
@@ -96,6 +102,7 @@ export class HeliosPlatform extends pulumi.ComponentResource {
         imageDigests: config.imageDigests,
         netboxUrl: config.netboxUrl,
         netboxToken: config.secrets.netboxToken,
+        store: config.secretStore,
         netboxFilters: config.netboxFilters,
         dependsOn: [this.namespaces.namespaces.integration, this.namespaces.namespaces.collection],
         crdsReady: [this.storage.prometheus.release],
@@ -110,6 +117,7 @@ export class HeliosPlatform extends pulumi.ComponentResource {
         imageTag: config.imageTag,
         netboxUrl: config.netboxUrl,
         netboxToken: config.secrets.netboxToken,
+        store: config.secretStore,
         gnmiUsername: config.gnmiUsername,
         gnmiPassword: config.secrets.gnmiPassword,
         gnmiTlsSkipVerify: config.gnmiTlsSkipVerify,

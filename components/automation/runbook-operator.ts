@@ -11,6 +11,7 @@
  * reaches a device but gNMI. Ingress: the approval API (same port as /metrics) from wherever
  * `helios:ingressFrom` says people come from; the baseline already lets Prometheus scrape.
  */
+import { credentialRef, deviceSecret, SecretStoreConfig } from "../secret-store";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
@@ -36,6 +37,8 @@ export interface RunbookOperatorArgs {
   netboxToken: SecretValue;
   gnmiUsername: string;
   gnmiPassword: SecretValue;
+  /** helios:secretStore: device credentials from Pulumi config or from the external store. */
+  store: SecretStoreConfig;
   /** Verify device certificates (tls) or not (skip-verify, labs). */
   gnmiTlsSkipVerify: boolean;
   managementCidrs: string[];
@@ -92,14 +95,24 @@ export class RunbookOperator extends pulumi.ComponentResource {
     const policyRes = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(vap.metadata.name, vap as k8s.admissionregistration.v1.ValidatingAdmissionPolicyArgs, { ...child, dependsOn: this.crds });
     new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(vapBinding.metadata.name, vapBinding as k8s.admissionregistration.v1.ValidatingAdmissionPolicyBindingArgs, { ...child, dependsOn: [policyRes] });
 
-    const netbox = new k8s.core.v1.Secret(
+    const netbox = deviceSecret(
       "runbook-operator-netbox",
-      { metadata: { name: `${RUNBOOK_OPERATOR_NAME}-netbox`, namespace: ns, labels }, type: "Opaque", stringData: { token: args.netboxToken ?? pulumi.secret("") } },
+      {
+        store: args.store,
+        metadata: { name: `${RUNBOOK_OPERATOR_NAME}-netbox`, namespace: ns, labels },
+        values: { token: args.netboxToken ?? pulumi.secret("") },
+        template: { token: credentialRef("netbox", "token") },
+      },
       { ...child, dependsOn: args.dependsOn },
     );
-    const gnmi = new k8s.core.v1.Secret(
+    const gnmi = deviceSecret(
       "runbook-operator-gnmi",
-      { metadata: { name: `${RUNBOOK_OPERATOR_NAME}-gnmi`, namespace: ns, labels }, type: "Opaque", stringData: { username: args.gnmiUsername, password: args.gnmiPassword ?? pulumi.secret("") } },
+      {
+        store: args.store,
+        metadata: { name: `${RUNBOOK_OPERATOR_NAME}-gnmi`, namespace: ns, labels },
+        values: { username: args.gnmiUsername, password: args.gnmiPassword ?? pulumi.secret("") },
+        template: { username: args.gnmiUsername, password: credentialRef("gnmi", "password") },
+      },
       { ...child, dependsOn: args.dependsOn },
     );
 

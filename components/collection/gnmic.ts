@@ -9,6 +9,7 @@
  * its selector matches, v0.42 watches its Endpoints; each member's instance name must be its
  * pod name.
  */
+import { credentialRef, deviceSecret, SecretStoreConfig } from "../secret-store";
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -144,8 +145,10 @@ export interface GnmicArgs {
   targetsConfigMaps: string[];
   /** True when the targets ConfigMap may not exist yet (the generator creates it). */
   targetsOptional: boolean;
-  username: pulumi.Input<string>;
+  username: string;
   password: pulumi.Input<string>;
+  /** helios:secretStore: the password from Pulumi config or from the external store. */
+  store: SecretStoreConfig;
   /** PEM CA bundle for device certificates; absent = system roots. */
   tlsCa?: pulumi.Input<string>;
   tlsSkipVerify: boolean;
@@ -153,6 +156,9 @@ export interface GnmicArgs {
   /** The Helm release that installs the monitoring.coreos.com CRDs. */
   crdsReady: pulumi.Resource[];
 }
+
+/** The Secret gnmic reads GNMIC_USERNAME/GNMIC_PASSWORD from (made by Pulumi or by External Secrets). */
+export const GNMIC_CREDENTIALS_SECRET = "gnmic-credentials";
 
 export class Gnmic extends pulumi.ComponentResource {
   public readonly statefulSet: k8s.apps.v1.StatefulSet;
@@ -171,9 +177,14 @@ export class Gnmic extends pulumi.ComponentResource {
       tls: { caFile: args.tlsCa ? "/etc/gnmic/tls/ca.crt" : undefined, skipVerify: args.tlsSkipVerify },
     });
     const config = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: { name: "gnmic-config", namespace: ns, labels }, data: { "gnmic.yaml": text } }, child);
-    const credentials = new k8s.core.v1.Secret(
+    const credentials = deviceSecret(
       `${name}-credentials`,
-      { metadata: { name: "gnmic-credentials", namespace: ns, labels }, stringData: { GNMIC_USERNAME: args.username, GNMIC_PASSWORD: args.password } },
+      {
+        store: args.store,
+        metadata: { name: GNMIC_CREDENTIALS_SECRET, namespace: ns, labels },
+        values: { GNMIC_USERNAME: args.username, GNMIC_PASSWORD: args.password },
+        template: { GNMIC_USERNAME: args.username, GNMIC_PASSWORD: credentialRef("gnmi", "password") },
+      },
       child,
     );
     const tls = args.tlsCa
@@ -272,7 +283,7 @@ export class Gnmic extends pulumi.ComponentResource {
                   env: [
                     { name: "GNMIC_CLUSTERING_INSTANCE_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
                   ],
-                  envFrom: [{ secretRef: { name: credentials.metadata.name } }],
+                  envFrom: [{ secretRef: { name: GNMIC_CREDENTIALS_SECRET } }],
                   ports: [
                     { name: "prom-output", containerPort: GNMIC_PROM_PORT },
                     { name: "api", containerPort: GNMIC_API_PORT },
@@ -290,7 +301,7 @@ export class Gnmic extends pulumi.ComponentResource {
         },
       },
       // The HPA owns the replica count after creation.
-      { ...child, ignoreChanges: ["spec.replicas"] },
+      { ...child, dependsOn: [...args.dependsOn, credentials], ignoreChanges: ["spec.replicas"] },
     );
 
     new k8s.autoscaling.v2.HorizontalPodAutoscaler(

@@ -4,6 +4,7 @@
  * container fetches them before the enricher starts (it refuses to start without them) and a
  * sidecar refreshes them every 24 h into the shared emptyDir (the enricher reloads changed files).
  */
+import { credentialRef, deviceSecret, SecretStoreConfig } from "../secret-store";
 import { HeliosServiceImage } from "../config";
 import { serviceImageRef } from "../images";
 import * as k8s from "@pulumi/kubernetes";
@@ -33,6 +34,8 @@ export interface FlowEnricherArgs {
   netboxToken: SecretValue;
   maxmindAccountId?: string;
   maxmindLicenseKey: SecretValue;
+  /** helios:secretStore: device credentials from Pulumi config or from the external store. */
+  store: SecretStoreConfig;
   dependsOn: pulumi.Resource[];
   crdsReady?: pulumi.Resource[];
 }
@@ -43,15 +46,20 @@ export class FlowEnricher extends pulumi.ComponentResource {
   constructor(name: string, args: FlowEnricherArgs, opts?: pulumi.ComponentResourceOptions) {
     super("helios:flows:FlowEnricher", name, {}, opts);
     const labels = { ...commonLabels("flow-enricher"), ...POD_LABELS.flowEnricher };
-    const secret = new k8s.core.v1.Secret(
+    const secret = deviceSecret(
       "flow-enricher-secrets",
       {
+        store: args.store,
         metadata: { name: "flow-enricher", namespace: FLOWS_NS, labels },
-        type: "Opaque",
-        stringData: {
+        values: {
           "netbox-token": args.netboxToken ?? pulumi.secret(""),
           "maxmind-account-id": args.maxmindAccountId ?? "",
           "maxmind-license-key": args.maxmindLicenseKey ?? pulumi.secret(""),
+        },
+        template: {
+          "netbox-token": credentialRef("netbox", "token"),
+          "maxmind-account-id": args.maxmindAccountId ?? "",
+          "maxmind-license-key": credentialRef("maxmind", "licenseKey"),
         },
       },
       { parent: this, dependsOn: args.dependsOn },

@@ -1,7 +1,7 @@
 /**
  * The policy pack (policy/) run by the real Pulumi CLI on `npm run deploy -- up` (scripts/deploy.ts
- * passes `--policy-pack policy/`), into a real kube-apiserver: a mandatory violation stops the update
- * before anything is created, naming the resource and the rule; the real dc-a program (tier medium)
+ * passes `--policy-pack policy/run-pack`), into a real kube-apiserver: a mandatory violation fails the
+ * preview and stops the update, naming the resource and the rule; the real dc-a program (tier medium)
  * then deploys with its advisories printed only. The CLI starts the pack through policy/run-pack.
  *
  * Declared fakes, as in stacks.test.ts: the random, minio and aws providers are our stand-in plugin.
@@ -40,6 +40,7 @@ let cluster: KubeCluster;
 let project: DeployProject;
 let programSource: string;
 
+/** Helios namespaces in the cluster. */
 function heliosNamespaces(): string[] {
   return (JSON.parse(cluster.kubectl(["get", "namespaces", "-o", "json"]).stdout).items as any[]).map((n) => n.metadata.name).filter((n: string) => n.startsWith("helios-"));
 }
@@ -64,25 +65,32 @@ afterAll(async () => {
 });
 
 describe("the policy pack on `pulumi up` (real CLI, real API server)", () => {
-  it("a mandatory violation stops `up` before anything is created, naming the resource and the rule", () => {
+  it("a mandatory violation fails `preview` naming every offending resource and rule, and stops `up`", () => {
     fs.writeFileSync(path.join(project.dir, "index.ts"), programSource + VIOLATIONS);
     try {
-      const r = project.deploy(["up", "dc-a"]);
-      const out = r.stdout + r.stderr;
-      expect(r.status).not.toBe(0);
+      const preview = project.deploy(["preview", "dc-a"]);
+      const out = preview.stdout + preview.stderr;
+      expect(preview.status).not.toBe(0);
       // Rule, level and the offending object, for each of the two violations.
-      expect(out).toMatch(/mandatory\]?\s+load-balancer-services/);
+      expect(out).toMatch(/\[mandatory\]\s+load-balancer-services\s+\(kubernetes:core\/v1:Service: policy-test-lb\)/);
       expect(out).toContain("Service default/policy-test-lb: type LoadBalancer is allowed only for helios-flows/goflow2");
-      expect(out).toMatch(/mandatory\]?\s+no-plaintext-secrets/);
+      expect(out).toMatch(/\[mandatory\]\s+no-plaintext-secrets\s+\(kubernetes:core\/v1:ConfigMap: policy-test-config\)/);
       expect(out).toContain("ConfigMap default/policy-test-config: key password looks like a credential");
       // The real program itself violates no mandatory rule: only the two added objects are named.
-      expect(out.match(/mandatory\]?\s+[a-z-]+/g)?.map((m) => m.replace(/.*\s/, "")).sort()).toEqual(["load-balancer-services", "no-plaintext-secrets"]);
-      console.log(`policy stop: exit ${r.status} after ${r.seconds.toFixed(1)} s`);
+      expect([...out.matchAll(/\[mandatory\]\s+([a-z-]+)/g)].map((m) => m[1]).sort()).toEqual(["load-balancer-services", "no-plaintext-secrets"]);
+      console.log(`policy preview: exit ${preview.status} after ${preview.seconds.toFixed(1)} s`);
+
+      // `up` (the Automation API updates without a preview) stops at the first violation it meets.
+      const up = project.deploy(["up", "dc-a"]);
+      const upOut = up.stdout + up.stderr;
+      expect(up.status).not.toBe(0);
+      expect(upOut).toMatch(/\[mandatory\]\s+(load-balancer-services|no-plaintext-secrets)\s+\(kubernetes:core\/v1:(Service: policy-test-lb|ConfigMap: policy-test-config)\)/);
+      console.log(`policy stop: exit ${up.status} after ${up.seconds.toFixed(1)} s`);
     } finally {
       fs.writeFileSync(path.join(project.dir, "index.ts"), programSource);
     }
-    expect(heliosNamespaces()).toEqual([]);
     expect(cluster.kubectl(["get", "service", "policy-test-lb", "-n", "default"]).status).not.toBe(0);
+    expect(cluster.kubectl(["get", "configmap", "policy-test-config", "-n", "default"]).status).not.toBe(0);
   });
 
   it("advisory violations only warn: the real dc-a program (tier medium) deploys, its advisories printed", () => {

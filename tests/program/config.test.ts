@@ -71,6 +71,7 @@ describe("stack config", () => {
     flowSamplingRates: [{ exporters: { "edge-1": { default: 100 } } }, "must be an exporter IP address"],
     alertEmail: [{ to: "not-an-email", from: "a@b.c", smarthost: "smtp:25" }, "helios:alertEmail.to"],
     accessGroups: [{ admin: "noc admins" }, "helios:accessGroups.admin"],
+    secretStore: [{ kind: "ClusterSecretStore", name: "vault", remoteKeys: { gnmi: "g", snmp: "s", netbox: "n" } }, "helios:secretStore.remoteKeys.maxmind: is required"],
     oidc: [{ issuerUrl: "https://sso", clientId: "x", extra: 1 }, "unknown field(s) extra"],
     thanosRetention: [{ raw: "two weeks" }, "helios:thanosRetention.raw"],
     objectStorage: [{ bucket: "Bad_Bucket" }, "valid S3 bucket name"],
