@@ -116,12 +116,12 @@ const flowSamplingRatesSchema = z
 /** Declaration of one plain (non-secret) key. */
 interface PlainKey<T extends z.ZodTypeAny> {
   schema: T;
-  /** Structured keys (objects, lists) arrive from Pulumi as JSON text. */
-  json?: boolean;
+  /** Structured keys (objects, lists) arrive from Pulumi as JSON text; "or-string": a bare word is allowed too. */
+  json?: boolean | "or-string";
   doc: string;
 }
 
-function key<T extends z.ZodTypeAny>(schema: T, doc: string, json = false): PlainKey<T> {
+function key<T extends z.ZodTypeAny>(schema: T, doc: string, json: boolean | "or-string" = false): PlainKey<T> {
   return { schema, doc, json };
 }
 
@@ -207,7 +207,7 @@ export const PLAIN_KEYS = {
   secretStore: key(
     secretStoreSchema,
     'Where device credentials (gNMI, SNMP, NetBox token, MaxMind key) come from: "pulumi" (default: the helios:* secrets) or an External Secrets store {kind: SecretStore|ClusterSecretStore, name, spec?: {provider: ...}, refreshInterval?, remoteKeys: {gnmi, snmp, netbox, maxmind}} (docs/security.md).',
-    true,
+    "or-string",
   ),
   snmpUsername: key(z.string().min(1).default("helios"), "SNMPv3 user of the helios_v3 snmp_exporter auth (passwords: secrets helios:snmpAuthPassword / helios:snmpPrivPassword)."),
 } as const;
@@ -299,6 +299,13 @@ export function parseHeliosConfig(input: RawConfigInput): HeliosConfig {
       try {
         value = JSON.parse(raw);
       } catch {
+        if (decl.json === "or-string") {
+          value = raw;
+          const bare = decl.schema.safeParse(value);
+          if (bare.success) parsed[k] = bare.data;
+          else problems.push(...bare.error.issues.map((issue) => describeIssue(fullKey, value, issue)));
+          continue;
+        }
         const isBoolean = decl.schema.safeParse(true).success && decl.schema.safeParse(false).success;
         problems.push(
           isBoolean
