@@ -9,7 +9,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { prepareDeployProject, DeployProject } from "../helpers/deploy";
-import { CHART_MIRROR, installChartCrds, KubeCluster, startCluster } from "../helpers/kube";
+import { CHART_MIRROR, installChartCrds, installEsoCrds, KubeCluster, startCluster } from "../helpers/kube";
+import { REPO_ROOT, run, tool } from "../helpers/tools";
+import { esoStore } from "../helpers/secret-store";
 
 jest.setTimeout(1_200_000);
 
@@ -18,9 +20,10 @@ const TEST_CONFIG = {
   "helios:awaitWorkloads": false,
   "helios:maxmindAccountId": "123456",
 };
+/** dc-a takes its device credentials from an External Secrets store (helios:secretStore). */
+const DC_A_CONFIG = { ...TEST_CONFIG, "helios:secretStore": esoStore("dc-a") };
+/** Not a device credential among them: with the store, the stack must hold none. */
 const SECRETS: Record<string, string> = {
-  "helios:netboxToken": "Token 0123456789abcdef0123456789abcdef01234567",
-  "helios:maxmindLicenseKey": "test-license-key",
   "helios:minioRootPassword": "minio-root-password-for-tests",
   "helios:grafanaAdminPassword": "grafana-admin-password-for-tests",
   "helios:oidcClientSecret": "oidc-client-secret-for-tests",
@@ -48,7 +51,8 @@ function heliosNamespaces(): string[] {
 beforeAll(async () => {
   cluster = await startCluster("dc-a");
   installChartCrds(cluster);
-  project = prepareDeployProject([cluster], { "dc-a": TEST_CONFIG, "dc-b": TEST_CONFIG });
+  installEsoCrds(cluster);
+  project = prepareDeployProject([cluster], { "dc-a": DC_A_CONFIG, "dc-b": TEST_CONFIG });
   for (const stack of ["dc-a", "dc-b"]) {
     const init = project.pulumi(["stack", "init", stack]);
     if (init.status !== 0) throw new Error(`pulumi stack init ${stack}: ${init.stderr}`);
@@ -106,5 +110,28 @@ describe("the policy pack on `pulumi up` (real CLI, real API server)", () => {
     expect(up[0].changes.create).toBeGreaterThan(100);
     expect(heliosNamespaces().length).toBeGreaterThanOrEqual(6);
     console.log(`up with advisories: ${JSON.stringify(up[0].changes)} in ${up[0].seconds.toFixed(1)} s`);
+  });
+
+  it("with an External Secrets store, the API server stored ExternalSecrets (real CRDs) and the state holds no device credential", () => {
+    const state = project.pulumi(["stack", "export", "-s", "dc-a", "--show-secrets"]);
+    if (state.status !== 0) throw new Error(state.stderr);
+    const resources = JSON.parse(state.stdout).deployment.resources as any[];
+    const secretNames = resources.filter((r) => r.type === "kubernetes:core/v1:Secret").map((r) => r.inputs?.metadata?.name);
+    for (const device of ["gnmic-credentials", "snmp-exporter-auth", "flow-enricher", "helios-target-generator-netbox", "helios-runbook-operator-netbox", "helios-runbook-operator-gnmi"]) {
+      expect(secretNames).not.toContain(device);
+      const es = cluster.kubectl(["get", "externalsecrets.external-secrets.io", "-A", "--field-selector", `metadata.name=${device}`, "-o", "json"]);
+      expect(JSON.parse(es.stdout).items).toHaveLength(1);
+    }
+    // Nothing that looks like a device credential value or key is in the state.
+    expect(state.stdout).not.toMatch(/GNMIC_PASSWORD"\s*:\s*"[^{]|"netbox-token"\s*:\s*"[^{]|"maxmind-license-key"\s*:\s*"[^{]|PLAN-PLACEHOLDER/);
+    // No ESO controller runs here: the connectivity check says so for each credential Secret.
+    const check = run(process.execPath, [path.join(REPO_ROOT, "node_modules", "tsx", "dist", "cli.mjs"), "scripts/check-secrets.ts", "--kubeconfig", cluster.kubeconfig], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, PATH: `${path.dirname(tool("kubectl"))}:${process.env.PATH}` },
+      timeoutMs: 120_000,
+    });
+    expect(check.status).toBe(1);
+    expect(check.stdout).toContain("FAIL helios-collection/gnmic-credentials: not synced: no status from the External Secrets Operator (is it running, and does ClusterSecretStore helios-vault exist?); needs helios/dc-a/gnmi.password");
+    expect(check.stderr).toContain("6 of 6 device credential Secrets are missing or unsynced");
   });
 });

@@ -12,17 +12,13 @@ import { flattenConfig } from "../../scripts/lib/stack-config";
 import { assessExternalSecrets } from "../../scripts/lib/secret-sync";
 import { manifestValue, SynthResult } from "../../scripts/lib/synthesize";
 import { installEsoCrds, KubeCluster, startCluster } from "../helpers/kube";
+import { esoStore } from "../helpers/secret-store";
 import { baseConfig, synth } from "../helpers/stacks";
 import { REPO_ROOT, run, tool } from "../helpers/tools";
 
 jest.setTimeout(300_000);
 
-export const ESO_STORE = {
-  kind: "ClusterSecretStore",
-  name: "helios-vault",
-  spec: { provider: { vault: { server: "https://vault.example.net", path: "secret", version: "v2", auth: { kubernetes: { mountPath: "kubernetes", role: "helios" } } } } },
-  remoteKeys: { gnmi: "helios/dc-t/gnmi", snmp: "helios/dc-t/snmp", netbox: "helios/dc-t/netbox", maxmind: "helios/dc-t/maxmind" },
-};
+const ESO_STORE = esoStore("dc-t");
 
 /** The Secrets that hold device credentials, by namespace/name. */
 const DEVICE_SECRETS = [
