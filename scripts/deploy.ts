@@ -10,8 +10,9 @@
  *
  * - destroy: destroys the stacks, primaries first.
  *
- * Every preview and update runs the policy pack in policy/ (`--policy-pack policy/`): a mandatory
- * violation stops it naming the resource and the rule, an advisory one is printed.
+ * Every preview and update runs the policy pack in policy/ (`--policy-pack policy/run-pack`): a
+ * mandatory violation stops it naming the resource and the rule, an advisory one is printed. `up`
+ * previews each stack with the pack before its first update, so a violation changes nothing.
  *
  * Without stack names it takes every Pulumi.<stack>.yaml in the repo. Each run appends what it did
  * (seconds, change counts) to out/deploy/runs.jsonl.
@@ -111,6 +112,14 @@ async function main(): Promise<void> {
   const passes = [...plan.order.map((name) => ({ name, pass: 1 })), ...plan.secondPass.map((name) => ({ name, pass: 2 }))];
   for (const { name, pass } of passes) {
     console.log(`\n=== pulumi up -s ${name}${pass === 2 ? " (second pass: federate the peers deployed after it)" : ""}`);
+    if (pass === 1) {
+      // The Automation API updates without a preview, and an update meets a mandatory policy
+      // violation only when it reaches that resource, after creating what came before. A preview
+      // with the pack first stops the stack before anything changes. (Pass 2 re-runs the same
+      // program with the peers' outputs and relies on the update's own check.)
+      console.log(`\n=== policy gate: pulumi preview -s ${name} --policy-pack policy/run-pack`);
+      await selected.get(name)!.preview({ onOutput, policyPacks });
+    }
     const started = Date.now();
     const result = await selected.get(name)!.up({ onOutput, policyPacks });
     const changes = (result.summary.resourceChanges ?? {}) as Record<string, number>;

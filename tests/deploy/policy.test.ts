@@ -86,17 +86,23 @@ describe("the policy pack on `pulumi up` (real CLI, real API server)", () => {
       expect([...named].sort()).toEqual(["load-balancer-services kubernetes:core/v1:Service: policy-test-lb", "no-plaintext-secrets kubernetes:core/v1:ConfigMap: policy-test-config"]);
       console.log(`policy preview: exit ${preview.status} after ${preview.seconds.toFixed(1)} s`);
 
-      // `up` (the Automation API updates without a preview) stops at the first violation it meets.
+      // `up` previews with the pack first (scripts/deploy.ts): the violation stops it before any change.
       const up = project.deploy(["up", "dc-a"]);
       const upOut = up.stdout + up.stderr;
       expect(up.status).not.toBe(0);
-      expect(upOut).toMatch(/\[mandatory\]\s+(load-balancer-services|no-plaintext-secrets)\s+\(kubernetes:core\/v1:(Service: policy-test-lb|ConfigMap: policy-test-config)\)/);
+      expect(upOut).toContain("=== policy gate: pulumi preview -s dc-a");
+      expect(upOut).toMatch(/\[mandatory\]\s+load-balancer-services\s+\(kubernetes:core\/v1:Service: policy-test-lb\)/);
+      expect(upOut).not.toContain("=== up dc-a");
       console.log(`policy stop: exit ${up.status} after ${up.seconds.toFixed(1)} s`);
     } finally {
       fs.writeFileSync(path.join(project.dir, "index.ts"), programSource);
     }
     expect(cluster.kubectl(["get", "service", "policy-test-lb", "-n", "default"]).status).not.toBe(0);
     expect(cluster.kubectl(["get", "configmap", "policy-test-config", "-n", "default"]).status).not.toBe(0);
+    // Nothing was created: no Helios namespace, and the stack's state holds no resource.
+    expect(heliosNamespaces()).toEqual([]);
+    const state = JSON.parse(project.pulumi(["stack", "export", "-s", "dc-a"]).stdout);
+    expect(state.deployment.resources ?? []).toEqual([]);
   });
 
   it("advisory violations only warn: the real dc-a program (tier medium) deploys, its advisories printed", () => {
@@ -110,6 +116,7 @@ describe("the policy pack on `pulumi up` (real CLI, real API server)", () => {
     const up = project.runs().filter((x) => x.command === "up");
     expect(up).toHaveLength(1);
     expect(up[0].changes.create).toBeGreaterThan(100);
+    expect(up[0].changes.same ?? 0).toBe(0);
     expect(heliosNamespaces().length).toBeGreaterThanOrEqual(6);
     console.log(`up with advisories: ${JSON.stringify(up[0].changes)} in ${up[0].seconds.toFixed(1)} s`);
   });
