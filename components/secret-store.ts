@@ -64,7 +64,10 @@ const PROVIDER_REQUIRED: Record<string, readonly string[]> = {
 const isObject = (v: unknown): v is Record<string, any> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** `helios:secretStore`: "pulumi" or {kind, name, spec?, refreshInterval?, remoteKeys}; every problem names its field. */
-export const secretStoreSchema = z.unknown().transform((v, ctx): SecretStoreConfig => {
+export const secretStoreSchema = z
+  .unknown()
+  .describe("`pulumi` or object {kind, name, spec, refreshInterval, remoteKeys}")
+  .transform((v, ctx): SecretStoreConfig => {
   if (v === undefined || v === "pulumi") return { type: "pulumi" };
   const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path, message });
   if (!isObject(v)) {
