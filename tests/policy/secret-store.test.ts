@@ -107,6 +107,16 @@ describe("the plan with an External Secrets store", () => {
     expect(eso.resources.filter((x) => x.inputs?.kind === "ClusterSecretStore").map((x) => x.inputs.spec)).toEqual([ESO_STORE.spec]);
   });
 
+  it("a namespaced SecretStore spec is made in each namespace that reads device credentials; a store without spec is only referenced", async () => {
+    const namespaced = await synth(baseConfig({ "helios:secretStore": { ...ESO_STORE, kind: "SecretStore" } }));
+    const stores = namespaced.resources.filter((x) => x.inputs?.kind === "SecretStore");
+    expect(stores.map((x) => x.namespace).sort()).toEqual(["helios-automation", "helios-collection", "helios-flows", "helios-integration"]);
+    for (const x of namespaced.resources.filter((r) => r.inputs?.kind === "ExternalSecret")) expect(x.inputs.spec.secretStoreRef).toEqual({ kind: "SecretStore", name: "helios-vault" });
+    const referenced = await synth(baseConfig({ "helios:secretStore": { ...ESO_STORE, spec: undefined } }));
+    expect(referenced.resources.filter((x) => ["SecretStore", "ClusterSecretStore"].includes(x.inputs?.kind))).toEqual([]);
+    expect(referenced.resources.filter((x) => x.inputs?.kind === "ExternalSecret")).toHaveLength(DEVICE_SECRETS.length);
+  });
+
   it("holds no device credential anywhere: rendered objects, Helm values and outputs", () => {
     const everything = JSON.stringify({ resources: eso.resources.map((r) => manifestValue(r.inputs)), outputs: eso.outputs });
     for (const k of DEVICE_SECRET_KEYS) expect(everything).not.toContain(`PLAN-PLACEHOLDER(helios:${k})`);
