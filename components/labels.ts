@@ -18,3 +18,8 @@ export function commonLabels(component: string, partOf = "helios"): Record<strin
     "app.kubernetes.io/managed-by": "pulumi",
   };
 }
+
+/** Label on every Helios namespace naming the stack's scale tier; the policy pack reads it (policy/rules.ts). */
+export const TIER_LABEL = "helios.io/tier";
+/** Annotation on the Thanos objstore Secret naming the bucket it writes (plan.bucketIdentity); the compactor policy reads it. */
+export const BUCKET_IDENTITY_ANNOTATION = "helios.io/bucket-identity";

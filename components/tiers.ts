@@ -16,12 +16,6 @@ export interface Resources {
   readonly limits: { readonly cpu: string; readonly memory: string };
 }
 
-/** Requests and limits where the CPU limit is left out on purpose (a controller that may burst). */
-export interface BurstableResources {
-  readonly requests: { readonly cpu: string; readonly memory: string };
-  readonly limits: { readonly memory: string };
-}
-
 /** Horizontal Pod Autoscaler bounds. */
 export interface HpaRange {
   min: number;
@@ -217,8 +211,8 @@ export const FIXED_RESOURCES = {
   alertmanager: res("50m", "128Mi", "500m", "256Mi"),
   /** The mc Jobs that set up MinIO buckets, users and replication. */
   mcJob: res("50m", "64Mi", "500m", "256Mi"),
-  /** runbook-operator: no CPU limit, so reconcile bursts are not throttled. */
-  runbookOperator: { requests: { cpu: "50m", memory: "96Mi" }, limits: { memory: "256Mi" } } satisfies BurstableResources as BurstableResources,
+  /** runbook-operator: a CPU limit well above its request (the policy pack requires limits), so reconcile bursts have room. */
+  runbookOperator: res("50m", "96Mi", "500m", "256Mi"),
 } as const;
 
 export function tierSpec(name: TierName): TierSpec {

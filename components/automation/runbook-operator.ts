@@ -11,6 +11,7 @@
  * reaches a device but gNMI. Ingress: the approval API (same port as /metrics) from wherever
  * `helios:ingressFrom` says people come from; the baseline already lets Prometheus scrape.
  */
+import { credentialRef, deviceSecret, SecretStoreConfig } from "../secret-store";
 import * as k8s from "@pulumi/kubernetes";
 import { ConfigError } from "../errors";
 import * as pulumi from "@pulumi/pulumi";
@@ -18,6 +19,7 @@ import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
 import { HELIOS_ADMIN_RULES, NAMES, OPERATOR_CLUSTER_RULES, OPERATOR_NAMESPACE_RULES, RUNNER_NAMESPACE_RULES } from "../../services/runbook-operator/src/rbac";
+import { ACCESS_RULES } from "../access";
 import { GNMI_PORTS } from "../collection/egress-policy";
 import { SecretValue } from "../config";
 import { commonLabels } from "../labels";
@@ -46,6 +48,8 @@ export interface RunbookOperatorArgs {
   readonly gnmiUsername: string;
   /** gNMI password (helios:gnmiPassword), a Pulumi secret. */
   readonly gnmiPassword: SecretValue;
+  /** helios:secretStore: device credentials from Pulumi config or from the external store. */
+  readonly store: SecretStoreConfig;
   /** Verify device certificates (tls) or not (skip-verify, labs). */
   readonly gnmiTlsSkipVerify: boolean;
   /** Device management networks (helios:managementCidrs) the pods may reach. */
@@ -87,6 +91,8 @@ const v4 = (cidr: string) => !cidr.includes(":");
 export class RunbookOperator extends pulumi.ComponentResource {
   public readonly crds: k8s.apiextensions.v1.CustomResourceDefinition[];
   public readonly deployment: k8s.apps.v1.Deployment;
+  /** helios-admin: who may approve runbook executions (bound by components/access.ts). */
+  public readonly adminClusterRole: k8s.rbac.v1.ClusterRole;
   public readonly policyNames: string[] = [];
 
   constructor(name: string, args: RunbookOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -105,14 +111,24 @@ export class RunbookOperator extends pulumi.ComponentResource {
     const policyRes = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(vap.metadata.name, vap as k8s.admissionregistration.v1.ValidatingAdmissionPolicyArgs, { ...child, dependsOn: this.crds });
     new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(vapBinding.metadata.name, vapBinding as k8s.admissionregistration.v1.ValidatingAdmissionPolicyBindingArgs, { ...child, dependsOn: [policyRes] });
 
-    const netbox = new k8s.core.v1.Secret(
+    const netbox = deviceSecret(
       `${name}-netbox`,
-      { metadata: { name: `${RUNBOOK_OPERATOR_NAME}-netbox`, namespace: ns, labels }, type: "Opaque", stringData: { token: args.netboxToken ?? pulumi.secret("") } },
+      {
+        store: args.store,
+        metadata: { name: `${RUNBOOK_OPERATOR_NAME}-netbox`, namespace: ns, labels },
+        values: { token: args.netboxToken ?? pulumi.secret("") },
+        template: { token: credentialRef("netbox", "token") },
+      },
       { ...child, dependsOn: args.dependsOn },
     );
-    const gnmi = new k8s.core.v1.Secret(
+    const gnmi = deviceSecret(
       `${name}-gnmi`,
-      { metadata: { name: `${RUNBOOK_OPERATOR_NAME}-gnmi`, namespace: ns, labels }, type: "Opaque", stringData: { username: args.gnmiUsername, password: args.gnmiPassword ?? pulumi.secret("") } },
+      {
+        store: args.store,
+        metadata: { name: `${RUNBOOK_OPERATOR_NAME}-gnmi`, namespace: ns, labels },
+        values: { username: args.gnmiUsername, password: args.gnmiPassword ?? pulumi.secret("") },
+        template: { username: args.gnmiUsername, password: credentialRef("gnmi", "password") },
+      },
       { ...child, dependsOn: args.dependsOn },
     );
 
@@ -133,10 +149,11 @@ export class RunbookOperator extends pulumi.ComponentResource {
       const role = new k8s.rbac.v1.Role(`${id}-role`, { metadata: { name: roleName, namespace: ns, labels }, rules: rules.map((r) => ({ ...r })) }, { ...child, dependsOn: args.dependsOn });
       bindings.push(new k8s.rbac.v1.RoleBinding(`${id}-rolebinding`, { metadata: { name: roleName, namespace: ns, labels }, roleRef: roleRef("Role", roleName), subjects: subject(saName) }, { ...child, dependsOn: [role, saRes] }));
     }
-    // Who may approve is whoever is bound to helios-admin (bindings are the site's business).
-    new k8s.rbac.v1.ClusterRole(
+    // Who may approve is whoever is bound to helios-admin: the admin access role (components/access.ts
+    // adds its other rules and binds it to helios:accessGroups.admin in every Helios namespace).
+    this.adminClusterRole = new k8s.rbac.v1.ClusterRole(
       `${name}-helios-admin-clusterrole`,
-      { metadata: { name: NAMES.adminClusterRole, labels }, rules: HELIOS_ADMIN_RULES.map((r) => ({ ...r })) },
+      { metadata: { name: NAMES.adminClusterRole, labels }, rules: [...HELIOS_ADMIN_RULES, ...ACCESS_RULES.admin].map((r) => ({ ...r })) },
       // Named "helios-admin-clusterrole" before children took the component's name: the alias keeps it.
       { ...child, aliases: [{ name: "helios-admin-clusterrole" }] },
     );

@@ -9,6 +9,7 @@
  * its selector matches, v0.42 watches its Endpoints; each member's instance name must be its
  * pod name.
  */
+import { credentialRef, deviceSecret, SecretStoreConfig } from "../secret-store";
 import * as path from "path";
 import { ConfigError } from "../errors";
 import * as k8s from "@pulumi/kubernetes";
@@ -148,9 +149,11 @@ export interface GnmicArgs {
   /** True when the targets ConfigMap may not exist yet (the generator creates it). */
   readonly targetsOptional: boolean;
   /** gNMI username gnmic logs in to devices with. */
-  readonly username: pulumi.Input<string>;
+  readonly username: string;
   /** gNMI password, a Pulumi secret output. */
   readonly password: pulumi.Input<string>;
+  /** helios:secretStore: the password from Pulumi config or from the external store. */
+  readonly store: SecretStoreConfig;
   /** PEM CA bundle for device certificates; absent = system roots. */
   readonly tlsCa?: pulumi.Input<string>;
   /** Skip verifying device certificates (labs only). */
@@ -160,6 +163,9 @@ export interface GnmicArgs {
   /** The Helm release that installs the monitoring.coreos.com CRDs. */
   readonly crdsReady: pulumi.Resource[];
 }
+
+/** The Secret gnmic reads GNMIC_USERNAME/GNMIC_PASSWORD from (made by Pulumi or by External Secrets). */
+export const GNMIC_CREDENTIALS_SECRET = "gnmic-credentials";
 
 export class Gnmic extends pulumi.ComponentResource {
   public readonly statefulSet: k8s.apps.v1.StatefulSet;
@@ -178,9 +184,14 @@ export class Gnmic extends pulumi.ComponentResource {
       tls: { caFile: args.tlsCa ? "/etc/gnmic/tls/ca.crt" : undefined, skipVerify: args.tlsSkipVerify },
     });
     const config = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: { name: "gnmic-config", namespace: ns, labels }, data: { "gnmic.yaml": text } }, child);
-    const credentials = new k8s.core.v1.Secret(
+    const credentials = deviceSecret(
       `${name}-credentials`,
-      { metadata: { name: "gnmic-credentials", namespace: ns, labels }, stringData: { GNMIC_USERNAME: args.username, GNMIC_PASSWORD: args.password } },
+      {
+        store: args.store,
+        metadata: { name: GNMIC_CREDENTIALS_SECRET, namespace: ns, labels },
+        values: { GNMIC_USERNAME: args.username, GNMIC_PASSWORD: args.password },
+        template: { GNMIC_USERNAME: args.username, GNMIC_PASSWORD: credentialRef("gnmi", "password") },
+      },
       child,
     );
     const tls = args.tlsCa
@@ -279,7 +290,7 @@ export class Gnmic extends pulumi.ComponentResource {
                   env: [
                     { name: "GNMIC_CLUSTERING_INSTANCE_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
                   ],
-                  envFrom: [{ secretRef: { name: credentials.metadata.name } }],
+                  envFrom: [{ secretRef: { name: GNMIC_CREDENTIALS_SECRET } }],
                   ports: [
                     { name: "prom-output", containerPort: GNMIC_PROM_PORT },
                     { name: "api", containerPort: GNMIC_API_PORT },
@@ -297,7 +308,7 @@ export class Gnmic extends pulumi.ComponentResource {
         },
       },
       // The HPA owns the replica count after creation.
-      { ...child, ignoreChanges: ["spec.replicas"] },
+      { ...child, dependsOn: [...args.dependsOn, credentials], ignoreChanges: ["spec.replicas"] },
     );
 
     cpuHpa(`${name}-hpa`, { name: GNMIC_NAME, namespace: ns, labels, kind: "StatefulSet", target: this.statefulSet.metadata.name, range: args.tier.gnmic.hpa }, child);

@@ -6,6 +6,7 @@
  * (config/snmp/auths.yml with ${VAR} placeholders filled from stack secrets) go to a Secret.
  * snmp_exporter reads both with two --config.file flags (directory mounts, no subPath).
  */
+import { credentialRef, deviceSecret, SecretStoreConfig } from "../secret-store";
 import { heliosWarn } from "../diagnostics";
 import { ConfigError } from "../errors";
 import { createHash } from "crypto";
@@ -141,11 +142,17 @@ export interface SnmpExporterArgs {
   readonly tier: TierSpec;
   /** Secret auth values (community, v3 user and passwords). */
   readonly auth: pulumi.Input<SnmpAuthValues>;
+  /** helios:snmpUsername: the v3 user, not a secret. */
+  readonly username: string;
+  /** helios:secretStore: the auth values from Pulumi config or from the external store. */
+  readonly store: SecretStoreConfig;
   /** Resources to create after (the namespace, and operator releases where named). */
   readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
 export const SNMP_EXPORTER_NAME = "snmp-exporter";
+/** The Secret holding auths.yml (made by Pulumi or by External Secrets). */
+export const SNMP_AUTH_SECRET = "snmp-exporter-auth";
 
 /** snmp_exporter Deployment (replicas from the tier), its config, auth Secret and Service. */
 export class SnmpExporter extends pulumi.ComponentResource {
@@ -162,7 +169,7 @@ export class SnmpExporter extends pulumi.ComponentResource {
       { metadata: { name: "snmp-exporter-modules", namespace: ns, labels }, data: { "modules.yml": modulesText } },
       { parent: this, dependsOn: args.dependsOn },
     );
-    const authText = pulumi.secret(
+    const authText = args.store.type !== "pulumi" ? "" : pulumi.secret(
       pulumi.output(args.auth).apply((v) => {
         const { text, omitted } = renderSnmpAuthsWithOmissions(v);
         for (const profile of omitted) {
@@ -171,11 +178,21 @@ export class SnmpExporter extends pulumi.ComponentResource {
         return text;
       }),
     );
-    const auth = new k8s.core.v1.Secret(
+    // Under an External Secrets store, ESO renders auths.yml from the store's snmp entry; every
+    // profile is kept (a missing property shows as an unsynced ExternalSecret, see check-secrets).
+    const esoAuths = renderSnmpAuths({
+      SNMP_COMMUNITY: credentialRef("snmp", "community"),
+      SNMP_USERNAME: args.username,
+      SNMP_AUTH_PASSWORD: credentialRef("snmp", "authPassword"),
+      SNMP_PRIV_PASSWORD: credentialRef("snmp", "privPassword"),
+    });
+    const auth = deviceSecret(
       `${name}-auth`,
       {
-        metadata: { name: "snmp-exporter-auth", namespace: ns, labels },
-        stringData: { "auths.yml": authText },
+        store: args.store,
+        metadata: { name: SNMP_AUTH_SECRET, namespace: ns, labels },
+        values: { "auths.yml": authText },
+        template: { "auths.yml": esoAuths },
       },
       { parent: this, dependsOn: args.dependsOn },
     );
@@ -219,13 +236,13 @@ export class SnmpExporter extends pulumi.ComponentResource {
               ],
               volumes: [
                 { name: "modules", configMap: { name: modules.metadata.name } },
-                { name: "auth", secret: { secretName: auth.metadata.name } },
+                { name: "auth", secret: { secretName: SNMP_AUTH_SECRET } },
               ],
             },
           },
         },
       },
-      { parent: this, dependsOn: args.dependsOn },
+      { parent: this, dependsOn: [...args.dependsOn, auth] },
     );
     new k8s.core.v1.Service(
       `${name}-service`,

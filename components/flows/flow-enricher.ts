@@ -4,6 +4,7 @@
  * container fetches them before the enricher starts (it refuses to start without them) and a
  * sidecar refreshes them every 24 h into the shared emptyDir (the enricher reloads changed files).
  */
+import { credentialRef, deviceSecret, SecretStoreConfig } from "../secret-store";
 import { HeliosServiceImage } from "../config";
 import { serviceImageRef } from "../images";
 import * as k8s from "@pulumi/kubernetes";
@@ -40,6 +41,8 @@ export interface FlowEnricherArgs {
   readonly maxmindAccountId?: string;
   /** MaxMind license key (helios:maxmindLicenseKey), a Pulumi secret. */
   readonly maxmindLicenseKey: SecretValue;
+  /** helios:secretStore: device credentials from Pulumi config or from the external store. */
+  readonly store: SecretStoreConfig;
   /** Resources to create after (the namespace, and operator releases where named). */
   readonly dependsOn: pulumi.Resource[];
   /** Releases installing the monitoring.coreos.com CRDs (the PodMonitor waits for them). */
@@ -52,15 +55,20 @@ export class FlowEnricher extends pulumi.ComponentResource {
   constructor(name: string, args: FlowEnricherArgs, opts?: pulumi.ComponentResourceOptions) {
     super("helios:flows:FlowEnricher", name, {}, opts);
     const labels = { ...commonLabels("flow-enricher"), ...POD_LABELS.flowEnricher };
-    const secret = new k8s.core.v1.Secret(
+    const secret = deviceSecret(
       `${name}-secrets`,
       {
+        store: args.store,
         metadata: { name: "flow-enricher", namespace: FLOWS_NS, labels },
-        type: "Opaque",
-        stringData: {
+        values: {
           "netbox-token": args.netboxToken ?? pulumi.secret(""),
           "maxmind-account-id": args.maxmindAccountId ?? "",
           "maxmind-license-key": args.maxmindLicenseKey ?? pulumi.secret(""),
+        },
+        template: {
+          "netbox-token": credentialRef("netbox", "token"),
+          "maxmind-account-id": args.maxmindAccountId ?? "",
+          "maxmind-license-key": credentialRef("maxmind", "licenseKey"),
         },
       },
       { parent: this, dependsOn: args.dependsOn },

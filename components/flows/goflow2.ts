@@ -23,7 +23,7 @@ import YAML from "yaml";
 import { commonLabels } from "../labels";
 import { TierSpec } from "../tiers";
 import { IMAGES, imageRef } from "../versions";
-import { FLOWS_NS, KAFKA_BOOTSTRAP, POD_LABELS, TOPICS } from "./names";
+import { FLOWS_NS, GOFLOW2_SERVICE, KAFKA_BOOTSTRAP, POD_LABELS, TOPICS } from "./names";
 import { cpuHpa, podMonitor, RESTRICTED_CONTAINER, restrictedPod } from "../k8s/workload";
 
 export const FLOW_PORTS = { netflow: 2055, ipfix: 4739, sflow: 6343 } as const;
@@ -130,7 +130,7 @@ export class Goflow2 extends pulumi.ComponentResource {
     this.service = new k8s.core.v1.Service(
       `${name}-udp`,
       {
-        metadata: { name: "goflow2", namespace: FLOWS_NS, labels },
+        metadata: { name: GOFLOW2_SERVICE, namespace: FLOWS_NS, labels },
         spec: {
           type: "LoadBalancer",
           externalTrafficPolicy: "Local",

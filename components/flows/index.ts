@@ -55,6 +55,7 @@ export class FlowPipeline extends pulumi.ComponentResource {
         netboxToken: config.secrets.netboxToken,
         maxmindAccountId: config.maxmindAccountId,
         maxmindLicenseKey: config.secrets.maxmindLicenseKey,
+        store: config.secretStore,
         dependsOn: [...ns, this.kafka.topics.raw, this.kafka.topics.enriched, this.kafka.topics.deadLetter],
         crdsReady,
       },

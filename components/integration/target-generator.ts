@@ -11,6 +11,7 @@
  * by name (helios-targets-<kind> and its overflow ones, services/target-generator/src/contract.ts); `create` cannot be limited by name
  * in Kubernetes RBAC, so it is granted on configmaps in that namespace only. No list/watch.
  */
+import { credentialRef, deviceSecret, SecretStoreConfig } from "../secret-store";
 import { HeliosServiceImage } from "../config";
 import { ConfigError } from "../errors";
 import { serviceImageRef } from "../images";
@@ -43,6 +44,8 @@ export interface TargetGeneratorArgs {
   readonly netboxUrl: string;
   /** NetBox API token (v1 `Token …` or v2 `nbt_…`), a Pulumi secret. */
   readonly netboxToken: SecretValue;
+  /** helios:secretStore: device credentials from Pulumi config or from the external store. */
+  readonly store: SecretStoreConfig;
   /** Extra NetBox device filters (name -> values), e.g. { site: ["dc-a"] }. */
   readonly netboxFilters: Record<string, string | string[]>;
   /** Sync interval (default 5m, FR-016). */
@@ -67,12 +70,13 @@ export class TargetGenerator extends pulumi.ComponentResource {
     const interval = args.interval ?? "5m";
     if (!/^[0-9]+(s|m|h)$/.test(interval)) throw new ConfigError(`target generator interval ${JSON.stringify(interval)} must be a duration such as 5m`);
 
-    const secret = new k8s.core.v1.Secret(
+    const secret = deviceSecret(
       `${name}-netbox`,
       {
+        store: args.store,
         metadata: { name: `${TARGET_GENERATOR_NAME}-netbox`, namespace: ns, labels },
-        type: "Opaque",
-        stringData: { token: args.netboxToken ?? pulumi.secret("") },
+        values: { token: args.netboxToken ?? pulumi.secret("") },
+        template: { token: credentialRef("netbox", "token") },
       },
       { parent: this, dependsOn: args.dependsOn },
     );

@@ -74,7 +74,7 @@ export class MetricsStorage extends pulumi.ComponentResource {
       );
       objstore = new ObjstoreSecret(
         "thanos-objstore",
-        { bucket: plan.bucket, endpoint: plan.internalEndpoint, accessKey: minioStore.thanosAccessKey, secretKey: minioStore.thanosSecretKey, namespace },
+        { bucket: plan.bucket, bucketIdentity: plan.bucketIdentity, endpoint: plan.internalEndpoint, accessKey: minioStore.thanosAccessKey, secretKey: minioStore.thanosSecretKey, namespace },
         child,
       );
       const mcBase = {
@@ -153,7 +153,7 @@ export class MetricsStorage extends pulumi.ComponentResource {
       );
       objstore = new ObjstoreSecret(
         "thanos-objstore",
-        { bucket: plan.bucket, endpoint: plan.internalEndpoint, region: plan.region, accessKey: s3.accessKeyId, secretKey: s3.secretAccessKey, serverSideEncryption: true, namespace },
+        { bucket: plan.bucket, bucketIdentity: plan.bucketIdentity, endpoint: plan.internalEndpoint, region: plan.region, accessKey: s3.accessKeyId, secretKey: s3.secretAccessKey, serverSideEncryption: true, namespace },
         { parent: this, dependsOn: [s3] },
       );
     }

@@ -6,7 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
-import { commonLabels } from "../labels";
+import { BUCKET_IDENTITY_ANNOTATION, commonLabels } from "../labels";
 import { NAMESPACES } from "../namespaces";
 import { splitEndpoint } from "./topology";
 
@@ -54,6 +54,8 @@ export interface ObjstoreSecretArgs {
   readonly secretKey: pulumi.Input<string>;
   /** Ask S3 for SSE-S3 encryption of the blocks (cloud-s3). */
   readonly serverSideEncryption?: boolean;
+  /** What the bucket is across stacks (StoragePlan.bucketIdentity); annotated for the one-compactor policy. */
+  readonly bucketIdentity: string;
   /** Namespace (helios-storage) resource to create the Secret after. */
   readonly namespace: pulumi.Resource;
 }
@@ -73,7 +75,12 @@ export class ObjstoreSecret extends pulumi.ComponentResource {
     this.secret = new k8s.core.v1.Secret(
       name,
       {
-        metadata: { name: OBJSTORE_SECRET, namespace: NAMESPACES.storage.name, labels: commonLabels("thanos-objstore") },
+        metadata: {
+          name: OBJSTORE_SECRET,
+          namespace: NAMESPACES.storage.name,
+          labels: commonLabels("thanos-objstore"),
+          annotations: { [BUCKET_IDENTITY_ANNOTATION]: args.bucketIdentity },
+        },
         type: "Opaque",
         stringData: { [OBJSTORE_KEY]: pulumi.secret(rendered) },
       },

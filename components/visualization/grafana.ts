@@ -8,6 +8,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import { ConfigError } from "../errors";
 import * as pulumi from "@pulumi/pulumi";
+import { ACCESS_ROLES, AccessRole, DEFAULT_ACCESS_GROUPS, GRAFANA_ROLES } from "../access";
 import { heliosWarn } from "../diagnostics";
 import { commonLabels } from "../labels";
 import { NAMESPACES } from "../namespaces";
@@ -19,12 +20,12 @@ import { DASHBOARD_LABEL, DATASOURCES, FOLDER_ANNOTATION } from "./dashboards";
 /** Environment variable (from the grafana-env Secret) the ClickHouse datasource's password expands from. */
 export const CLICKHOUSE_PASSWORD_ENV = "HELIOS_CLICKHOUSE_PASSWORD";
 export const CLICKHOUSE_DATABASE = "helios";
-/** IdP groups -> Grafana roles (US2 scenario 4); highest role wins. */
-export const ROLE_GROUPS = [
-  { group: "helios-admin", role: "Admin" },
-  { group: "helios-engineer", role: "Editor" },
-  { group: "helios-viewer", role: "Viewer" },
-] as const;
+/** IdP groups -> Grafana roles (US2 scenario 4), highest role first: the access roles of components/access.ts. */
+export function roleGroups(groups: Record<AccessRole, string> = DEFAULT_ACCESS_GROUPS): { group: string; role: string }[] {
+  return ACCESS_ROLES.map((r) => ({ group: groups[r], role: GRAFANA_ROLES[r] }));
+}
+/** The mapping with the default groups (helios:accessGroups unset). */
+export const ROLE_GROUPS = roleGroups();
 
 export interface OidcSettings {
   issuerUrl: string;
@@ -40,9 +41,9 @@ export interface OidcSettings {
  * JMESPath Grafana evaluates on the ID token / userinfo to pick the role. Users in none of
  * the groups get no role and, with role_attribute_strict, cannot log in.
  */
-export function roleAttributePath(groupsClaim: string): string {
+export function roleAttributePath(groupsClaim: string, groups: Record<AccessRole, string> = DEFAULT_ACCESS_GROUPS): string {
   const claim = /^[A-Za-z_][A-Za-z0-9_]*$/.test(groupsClaim) ? groupsClaim : JSON.stringify(groupsClaim);
-  return ROLE_GROUPS.map(({ group, role }) => `contains(${claim}[*], '${group}') && '${role}'`).join(" || ");
+  return roleGroups(groups).map(({ group, role }) => `contains(${claim}[*], '${group}') && '${role}'`).join(" || ");
 }
 
 export function grafanaDatasources(thanosQueryUrl: string, clickhouse: { host: string; port: number; username: string }, clickhousePassword = false) {
@@ -104,6 +105,8 @@ export interface GrafanaArgs {
   readonly oidcClientSecret?: pulumi.Input<string>;
   /** Grafana admin password (helios:grafanaAdminPassword), a secret. */
   readonly adminPassword?: pulumi.Input<string>;
+  /** IdP group of each access role (helios:accessGroups); the same groups the Kubernetes roles are bound to. */
+  readonly accessGroups?: Record<AccessRole, string>;
   /** postgres://user:password@host:5432/grafana?sslmode=require; absent: embedded SQLite, one replica. */
   readonly databaseUrl?: pulumi.Input<string>;
   /** Thanos Query's HTTP API (the storage layer's ThanosStack.queryHttpUrl). */
@@ -170,7 +173,7 @@ export class Grafana extends pulumi.ComponentResource {
         api_url: args.oidc.apiUrl ?? `${issuer}/protocol/openid-connect/userinfo`,
         use_pkce: true,
         allow_sign_up: true,
-        role_attribute_path: roleAttributePath(args.oidc.groupsClaim),
+        role_attribute_path: roleAttributePath(args.oidc.groupsClaim, args.accessGroups),
         role_attribute_strict: true,
         allow_assign_grafana_admin: false,
       };

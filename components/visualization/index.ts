@@ -59,6 +59,7 @@ export class Visualization extends pulumi.ComponentResource {
         chartMirror: config.chartMirror,
         oidc: config.oidc,
         oidcClientSecret: config.secrets.oidcClientSecret,
+        accessGroups: config.accessGroups,
         adminPassword: config.secrets.grafanaAdminPassword,
         databaseUrl: config.secrets.grafanaDatabaseUrl,
         thanosQueryUrl: args.thanosQueryUrl,

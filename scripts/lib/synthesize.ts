@@ -111,7 +111,8 @@ async function synthesizeNow(options: SynthOptions): Promise<SynthResult> {
           parent: deps.parent,
           dependsOn: deps.dependsOn,
           provider: args.provider ? providerKey(args.provider) : undefined,
-          inputs: args.inputs,
+          // A StackReference's outputs are what a policy sees of the peer (the compactor rule reads them).
+          inputs: args.type === "pulumi:pulumi:StackReference" ? { ...args.inputs, outputs: state.outputs } : args.inputs,
         });
         return { id: `${args.name}-id`, state };
       },
