@@ -112,7 +112,9 @@ export function credentialRef(credential: DeviceCredential, property: string): s
 }
 
 export interface DeviceSecretArgs {
+  /** helios:secretStore: which of `values` (pulumi) or `template` (an ESO store) is used. */
   readonly store: SecretStoreConfig;
+  /** Name, namespace and labels of the Secret (or of the ExternalSecret and the Secret it makes). */
   readonly metadata: { name: string; namespace: string; labels: Record<string, string> };
   /** Under the pulumi store: the Secret's values (today's behaviour). */
   readonly values: Record<string, pulumi.Input<string>>;
@@ -159,8 +161,11 @@ export function deviceSecret(name: string, args: DeviceSecretArgs, opts: pulumi.
 }
 
 export interface SecretStoresArgs {
+  /** The ESO store from helios:secretStore (its kind, name and spec). */
   readonly store: ExternalSecretStore;
+  /** The Helios namespaces; a SecretStore goes into each credential namespace. */
   readonly namespaces: Record<NamespaceKey, pulumi.Resource>;
+  /** Labels stamped on the store objects. */
   readonly labels: Record<string, string>;
 }
 
