@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { KubeCluster, startCluster } from "../helpers/kube";
 import { PodNetwork } from "../helpers/pod-network";
-import { RunningPod, runWorkload, storedWorkloads } from "../helpers/pod-runner";
+import { RunningPod, runPod, runWorkload, storedWorkloads } from "../helpers/pod-runner";
 import { synthRepoStack } from "../helpers/stacks";
 import { run, tempDir, tool } from "../helpers/tools";
 
@@ -52,6 +52,20 @@ afterAll(async () => {
 });
 
 describe("dc-a's 4-server MinIO pool under the pod runner", () => {
+  it("a view root that is not an empty directory is refused, naming the workload and the option", async () => {
+    const w = storedWorkloads(cluster).find((x) => x.metadata.name === "helios-minio")!;
+    const scratch = new PodNetwork(`mv${process.pid % 100000}`);
+    try {
+      const missing = path.join(tempDir("view-root"), "missing");
+      await expect(runPod(cluster, scratch, w, { viewRoot: missing })).rejects.toThrow(`helios-storage/StatefulSet/helios-minio: viewRoot ${missing} must be an existing empty directory`);
+      const used = tempDir("view-root");
+      fs.writeFileSync(path.join(used, "file"), "");
+      await expect(runPod(cluster, scratch, w, { viewRoot: used })).rejects.toThrow(/viewRoot .* must be an existing empty directory/);
+    } finally {
+      scratch.destroy();
+    }
+  });
+
   it("the plan renders a distributed pool: 4 replicas, every pod's drives named through the headless Service", () => {
     const text = fs.readFileSync(statefulSetFile, "utf8");
     expect(text).toMatch(/replicas: 4/);

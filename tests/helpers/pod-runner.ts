@@ -130,6 +130,9 @@ export interface RunPodOptions {
 export async function runPod(cluster: KubeCluster, network: PodNetwork, w: StoredWorkload, opts: RunPodOptions = {}): Promise<RunningPod> {
   const id = `${w.metadata.namespace}/${w.kind}/${w.metadata.name}`;
   const spec = w.spec.template.spec;
+  if (opts.viewRoot !== undefined && !(fs.existsSync(opts.viewRoot) && fs.statSync(opts.viewRoot).isDirectory() && fs.readdirSync(opts.viewRoot).length === 0)) {
+    throw new PodStartError(`${id}: viewRoot ${opts.viewRoot} must be an existing empty directory (the pod's files are bound over it)`);
+  }
   const root = tempDir(`pod-${w.metadata.name}-${opts.ordinal ?? 0}`);
   const layout = podLayout(root, opts.viewRoot);
   const pod = opts.netns ?? network.addPod();
