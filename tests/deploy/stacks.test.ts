@@ -18,6 +18,7 @@ import { startKafka, KafkaBroker } from "../helpers/kafka";
 import { ApiRelay } from "../helpers/in-cluster";
 import { PodNetns, PodNetwork } from "../helpers/pod-network";
 import { notRunnableReason, RunningPod, runWorkload, storedWorkloads, StoredWorkload } from "../helpers/pod-runner";
+import { RUNNABLE_IMAGES } from "../helpers/images";
 import { REPO_ROOT, run, tempDir, tool } from "../helpers/tools";
 import { writeMmdb } from "../../services/flow-enricher/test/helpers/mmdb";
 import { thanosBucketPolicy } from "../../components/storage/policies";
@@ -154,7 +155,7 @@ describe("every workload started as the API server stored it", () => {
 
   beforeAll(async () => {
     // Our services' images run their compiled code (tests/helpers/images.ts): build it as the images do.
-    for (const service of ["flow-enricher", "target-generator", "clickhouse-migrator"]) {
+    for (const service of Object.values(RUNNABLE_IMAGES).flatMap((i) => (i.service ? [i.service] : []))) {
       const build = run("npm", ["run", "--silent", "build", "-w", `services/${service}`], { cwd: REPO_ROOT, timeoutMs: 300_000 });
       if (build.status !== 0) throw new Error(`building ${service}: ${build.stderr || build.stdout}`);
     }

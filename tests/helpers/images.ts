@@ -24,6 +24,8 @@ export interface RunnableImage {
   workdir?: () => string;
   /** Where it was read upstream. */
   source: string;
+  /** Our service (services/<name>) whose compiled code the image runs: it must be built first. */
+  service?: string;
   /**
    * Environment the pod runner adds (below the container's own) where this machine differs from a
    * node in a way the program cannot see, with the reason.
@@ -45,6 +47,7 @@ function serviceImage(service: string): RunnableImage {
     cmd: json("CMD"),
     workdir: () => dir,
     source: `services/${service}/Dockerfile`,
+    service,
   };
 }
 
