@@ -10,6 +10,7 @@ import { isIP } from "net";
 import { z } from "zod";
 import { isOfflinePlan } from "./diagnostics";
 import { TIER_NAMES, TierName } from "./tiers";
+import { ConfigError, stackConfigError } from "./errors";
 
 export const STORAGE_TOPOLOGIES = ["single-dc-minio", "multi-dc-minio", "cloud-s3", "hybrid"] as const;
 export type StorageTopology = (typeof STORAGE_TOPOLOGIES)[number];
@@ -221,13 +222,8 @@ export interface HeliosConfig extends PlainConfig {
   planMode: boolean;
 }
 
-/** Thrown for any invalid stack config; the message is meant for the person running `pulumi up`. */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ConfigError";
-  }
-}
+// Thrown for any invalid stack config (and content file): one type, components/errors.ts.
+export { ConfigError };
 
 /** Marks an absent secret in the offline plan; never a usable value. */
 export function planPlaceholder(k: SecretKey): string {
@@ -342,7 +338,7 @@ export function parseHeliosConfig(input: RawConfigInput): HeliosConfig {
   }
 
   if (problems.length) {
-    throw new ConfigError(`invalid Helios stack config for stack "${input.stack}":\n  - ${problems.join("\n  - ")}`);
+    throw stackConfigError(input.stack, problems);
   }
   return { ...(parsed as PlainConfig), stack: input.stack, secrets, planMode: input.planMode };
 }

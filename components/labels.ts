@@ -1,9 +1,10 @@
 /**
  * The label taxonomy every metric, target and flow carries (FR-018). Collection scrapes,
- * generated targets, alert routing and dashboards import it from here.
+ * generated targets, alert routing and dashboards import it from here; it is spelled once, in the
+ * target generator's contract module (the generator writes the labels onto every target).
  */
-export const TAXONOMY_LABELS = ["device", "site", "region", "vendor", "platform", "role", "tier"] as const;
-export type TaxonomyLabel = (typeof TAXONOMY_LABELS)[number];
+export { TAXONOMY_LABELS } from "../services/target-generator/src/contract";
+export type { TaxonomyLabel } from "../services/target-generator/src/contract";
 
 /** External labels every Prometheus/Thanos component adds; Thanos deduplicates on the replica labels. */
 export const EXTERNAL_LABELS = { cluster: "cluster", datacenter: "datacenter" } as const;

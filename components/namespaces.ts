@@ -46,7 +46,7 @@ export const NAMESPACE_KEYS = Object.keys(NAMESPACES) as NamespaceKey[];
 
 export interface NamespacesArgs {
   /** Datacenter name, stamped as a label so cross-DC views can tell namespaces apart. */
-  datacenter: string;
+  readonly datacenter: string;
 }
 
 /** Creates the six namespaces with Pod Security labels. */

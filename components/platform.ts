@@ -18,7 +18,7 @@ import { ALERTMANAGER_URL } from "./visualization/alertmanager";
 
 export interface HeliosPlatformArgs {
   /** The validated stack config. */
-  config: HeliosConfig;
+  readonly config: HeliosConfig;
 }
 
 export class HeliosPlatform extends pulumi.ComponentResource {

@@ -42,15 +42,20 @@ export function renderObjstoreConfig(s: S3ObjstoreSettings): string {
 }
 
 export interface ObjstoreSecretArgs {
-  bucket: pulumi.Input<string>;
-  endpoint: pulumi.Input<string>;
-  region?: pulumi.Input<string>;
+  /** Bucket Thanos writes blocks to. */
+  readonly bucket: pulumi.Input<string>;
+  /** S3 endpoint of the bucket (host:port, or a URL whose scheme sets `insecure`). */
+  readonly endpoint: pulumi.Input<string>;
+  /** S3 region (cloud-s3); absent for MinIO. */
+  readonly region?: pulumi.Input<string>;
   /** Thanos' own (least-privilege) credentials, secret outputs. */
-  accessKey: pulumi.Input<string>;
-  secretKey: pulumi.Input<string>;
-  serverSideEncryption?: boolean;
+  readonly accessKey: pulumi.Input<string>;
+  /** Secret key of Thanos' credentials, a secret output. */
+  readonly secretKey: pulumi.Input<string>;
+  /** Ask S3 for SSE-S3 encryption of the blocks (cloud-s3). */
+  readonly serverSideEncryption?: boolean;
   /** Namespace (helios-storage) resource to create the Secret after. */
-  namespace: pulumi.Resource;
+  readonly namespace: pulumi.Resource;
 }
 
 /** The objstore Secret in helios-storage. */

@@ -6,6 +6,7 @@
  * reach Grafana as environment variables; the chart's values hold none.
  */
 import * as k8s from "@pulumi/kubernetes";
+import { ConfigError } from "../errors";
 import * as pulumi from "@pulumi/pulumi";
 import { heliosWarn } from "../diagnostics";
 import { commonLabels } from "../labels";
@@ -83,30 +84,36 @@ export function grafanaDatasources(thanosQueryUrl: string, clickhouse: { host: s
 /** Refuses inputs Grafana cannot start (or log in) with; the message names the stack key to set. */
 export function checkGrafanaInputs(args: Pick<GrafanaArgs, "adminPassword" | "oidc" | "oidcClientSecret">): void {
   if (args.adminPassword === undefined) {
-    throw new Error("Grafana needs an admin password: set it with `pulumi config set --secret helios:grafanaAdminPassword <password>`");
+    throw new ConfigError("Grafana needs an admin password: set it with `pulumi config set --secret helios:grafanaAdminPassword <password>`");
   }
   if (args.oidc && args.oidcClientSecret === undefined) {
-    throw new Error("helios:oidc is set but helios:oidcClientSecret is not; set it with `pulumi config set --secret helios:oidcClientSecret <secret>`");
+    throw new ConfigError("helios:oidc is set but helios:oidcClientSecret is not; set it with `pulumi config set --secret helios:oidcClientSecret <secret>`");
   }
 }
 
 export interface GrafanaArgs {
   /** helios:chartMirror: install the chart from this mirror instead of its upstream repository. */
   readonly chartMirror?: string;
-  datacenter: string;
-  tier: TierSpec;
-  oidc?: OidcSettings;
-  oidcClientSecret?: pulumi.Input<string>;
-  adminPassword?: pulumi.Input<string>;
+  /** This stack's datacenter (helios:datacenter), for labels and names. */
+  readonly datacenter: string;
+  /** Scale tier: sizes and replica counts (components/tiers.ts). */
+  readonly tier: TierSpec;
+  /** OIDC login settings (helios:oidc); absent: admin login only. */
+  readonly oidc?: OidcSettings;
+  /** OIDC client secret (helios:oidcClientSecret), required with `oidc`. */
+  readonly oidcClientSecret?: pulumi.Input<string>;
+  /** Grafana admin password (helios:grafanaAdminPassword), a secret. */
+  readonly adminPassword?: pulumi.Input<string>;
   /** postgres://user:password@host:5432/grafana?sslmode=require; absent: embedded SQLite, one replica. */
-  databaseUrl?: pulumi.Input<string>;
+  readonly databaseUrl?: pulumi.Input<string>;
   /** Thanos Query's HTTP API (the storage layer's ThanosStack.queryHttpUrl). */
   readonly thanosQueryUrl: string;
   /** ClickHouse's native endpoint and read-only user (the flow layer's ClickHouse.readerEndpoint). */
   readonly clickhouse: { host: string; port: number; username: string };
   /** Password of the ClickHouse user; goes into the grafana-env Secret only. */
-  clickhousePassword?: pulumi.Input<string>;
-  namespace?: pulumi.Resource;
+  readonly clickhousePassword?: pulumi.Input<string>;
+  /** The helios-visualization namespace resource to create after. */
+  readonly namespace?: pulumi.Resource;
 }
 
 export class Grafana extends pulumi.ComponentResource {
@@ -129,7 +136,7 @@ export class Grafana extends pulumi.ComponentResource {
     }
 
     this.adminSecret = new k8s.core.v1.Secret(
-      "grafana-admin",
+      `${name}-admin`,
       { metadata: { name: "grafana-admin", namespace: ns, labels }, type: "Opaque", stringData: { "admin-user": "admin", "admin-password": pulumi.secret(adminPassword) } },
       { parent: this, dependsOn: deps },
     );
@@ -138,7 +145,7 @@ export class Grafana extends pulumi.ComponentResource {
     if (args.databaseUrl !== undefined) env.GF_DATABASE_URL = pulumi.secret(args.databaseUrl);
     if (args.clickhousePassword !== undefined) env[CLICKHOUSE_PASSWORD_ENV] = pulumi.secret(args.clickhousePassword);
     this.envSecret = new k8s.core.v1.Secret(
-      "grafana-env",
+      `${name}-env`,
       { metadata: { name: "grafana-env", namespace: ns, labels }, type: "Opaque", stringData: env },
       { parent: this, dependsOn: deps },
     );
@@ -171,7 +178,7 @@ export class Grafana extends pulumi.ComponentResource {
 
     const chart = CHARTS.grafana;
     this.release = new k8s.helm.v3.Release(
-      "grafana",
+      name,
       {
         name: "grafana",
         ...chartSource(chart, args.chartMirror),
