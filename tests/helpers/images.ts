@@ -12,9 +12,10 @@ import { REPO_ROOT, tool } from "./tools";
 export interface RunnableImage {
   /**
    * The image's ENTRYPOINT, with the executable as the local path that stands for it. `mapPath` maps
-   * a path inside the container to where the pod runner materialized it.
+   * a path inside the container to where the pod runner materialized it, as the container's processes
+   * see it; `toHost` maps that to where this process writes it (they differ in StatefulSet pods).
    */
-  entrypoint: (mapPath: (p: string) => string) => string[];
+  entrypoint: (mapPath: (p: string) => string, toHost: (p: string) => string) => string[];
   /** The image's CMD. */
   cmd: string[];
   /** Executables of the image a container `command` may name, by basename, mapped to local paths. */
@@ -23,6 +24,8 @@ export interface RunnableImage {
   workdir?: () => string;
   /** Where it was read upstream. */
   source: string;
+  /** Our service (services/<name>) whose compiled code the image runs: it must be built first. */
+  service?: string;
   /**
    * Environment the pod runner adds (below the container's own) where this machine differs from a
    * node in a way the program cannot see, with the reason.
@@ -44,6 +47,7 @@ function serviceImage(service: string): RunnableImage {
     cmd: json("CMD"),
     workdir: () => dir,
     source: `services/${service}/Dockerfile`,
+    service,
   };
 }
 
@@ -83,7 +87,7 @@ export const RUNNABLE_IMAGES: Record<string, RunnableImage> = {
   // entrypoint script only templates files we do not use; the image's nginx.conf is replaced by
   // NGINX_UNPRIVILEGED_MAIN (same directives that matter: pid and temp paths under /tmp, include conf.d).
   "docker.io/nginxinc/nginx-unprivileged": {
-    entrypoint: (mapPath) => ["/usr/sbin/nginx", "-c", nginxMainConfig(mapPath)],
+    entrypoint: (mapPath, toHost) => ["/usr/sbin/nginx", "-c", nginxMainConfig(mapPath, toHost)],
     cmd: ["-g", "daemon off;"],
     source: "nginxinc/docker-nginx-unprivileged Dockerfile (alpine)",
   },
@@ -127,10 +131,10 @@ export function imageRepository(image: string): string {
 }
 
 /** The main nginx.conf of the unprivileged image, for the Debian nginx binary. */
-function nginxMainConfig(mapPath: (p: string) => string): string {
+function nginxMainConfig(mapPath: (p: string) => string, toHost: (p: string) => string): string {
   const file = mapPath("/tmp/pod-runner-nginx.conf");
   fs.writeFileSync(
-    file,
+    toHost(file),
     [
       "worker_processes 1;",
       "error_log stderr notice;",

@@ -10,6 +10,11 @@
  * What differs from a kubelet, and why:
  * - Mount paths are mapped to a temp dir (no mount namespace per container): every absolute mount
  *   path in command, args, env and the materialized files is rewritten to its temp location.
+ * - A StatefulSet's pods see their temp dirs at one path they share (each process bind-mounts its
+ *   own pod's dir there, in the private mount namespace `ip netns exec` gives it), because peers
+ *   name each other's paths by the same string: a MinIO pool's `http://<sts>-{0...3}.<svc>/export{0...3}`
+ *   must be the same argument on every server, and the path in it is each server's own drive. Paths
+ *   in URLs to the StatefulSet's own pods are rewritten like local ones.
  * - Processes run as the test's user, not runAsUser, and the root filesystem is the machine's.
  * - Resource limits are not enforced.
  */
@@ -114,13 +119,22 @@ export interface RunPodOptions {
   standIns?: Record<string, Record<string, Buffer | string>>;
   /** Extra seconds on top of every probe budget (a slow shared machine). 0 by default. */
   probeGraceSeconds?: number;
+  /**
+   * An empty directory the pod's processes see the pod's temp dir at (bind-mounted over it in their
+   * mount namespace), the same for every pod of a StatefulSet; without it they see the temp dir itself.
+   */
+  viewRoot?: string;
 }
 
 /** Starts one pod of `w`; resolves when all its containers are ready, throws naming the container otherwise. */
 export async function runPod(cluster: KubeCluster, network: PodNetwork, w: StoredWorkload, opts: RunPodOptions = {}): Promise<RunningPod> {
   const id = `${w.metadata.namespace}/${w.kind}/${w.metadata.name}`;
   const spec = w.spec.template.spec;
+  if (opts.viewRoot !== undefined && !(fs.existsSync(opts.viewRoot) && fs.statSync(opts.viewRoot).isDirectory() && fs.readdirSync(opts.viewRoot).length === 0)) {
+    throw new PodStartError(`${id}: viewRoot ${opts.viewRoot} must be an existing empty directory (the pod's files are bound over it)`);
+  }
   const root = tempDir(`pod-${w.metadata.name}-${opts.ordinal ?? 0}`);
+  const layout = podLayout(root, opts.viewRoot);
   const pod = opts.netns ?? network.addPod();
   const podName = w.kind === "StatefulSet" ? `${w.metadata.name}-${opts.ordinal ?? 0}` : `${w.metadata.name}-pod`;
   const fail = (container: string, why: string): never => {
@@ -161,13 +175,13 @@ export async function runPod(cluster: KubeCluster, network: PodNetwork, w: Store
     const inits = (spec.initContainers ?? []).filter((c) => !SIDECARS_NOT_RUN[imageRepository(c.image)]);
     const sidecars = inits.filter((c) => c.restartPolicy === "Always");
     for (const c of inits.filter((x) => x.restartPolicy !== "Always")) {
-      const prepared = prepareContainer(cluster, w, c, root, volumeDirs, placedVolumes, podName, pod, fail);
+      const prepared = prepareContainer(cluster, w, c, layout, volumeDirs, placedVolumes, podName, pod, fail);
       const r = run(PodNetwork.exec(pod)[0], [...PodNetwork.exec(pod).slice(1), ...inCluster(prepared.argv)], { env: { ...apiEnv, ...prepared.env }, cwd: prepared.cwd, timeoutMs: 120_000 });
       if (r.status !== 0) fail(c.name, `init container exited ${r.status}: ${(r.stderr || r.stdout).slice(-2000)}`);
     }
     const containersToRun = [...sidecars, ...spec.containers].filter((c) => !SIDECARS_NOT_RUN[imageRepository(c.image)]);
     for (const c of containersToRun) {
-      const prepared = prepareContainer(cluster, w, c, root, volumeDirs, placedVolumes, podName, pod, fail);
+      const prepared = prepareContainer(cluster, w, c, layout, volumeDirs, placedVolumes, podName, pod, fail);
       const argv = [...PodNetwork.exec(pod), ...inCluster(prepared.argv)];
       const child = spawn(argv[0], argv.slice(1), { env: { ...apiEnv, ...prepared.env }, cwd: prepared.cwd, stdio: ["ignore", "pipe", "pipe"] });
       let out = "";
@@ -247,16 +261,41 @@ function writeVolume(cluster: KubeCluster, namespace: string, v: Volume, dir: st
 }
 
 interface PreparedContainer {
+  /** What to run: with a view root, a wrapper that binds the pod's dir there, enters cwd and execs. */
   argv: string[];
   env: NodeJS.ProcessEnv;
+  /** The directory to spawn in (on the host). */
   cwd: string;
+}
+
+/** Where a pod's files are on the host, and the path its processes see them at. */
+interface PodLayout {
+  /** The pod's temp dir, where the runner writes. */
+  root: string;
+  /** The same dir as the pod's processes see it (equal to root without a view root). */
+  view: string;
+  /** A path as the processes see it → the same file on the host. */
+  toHost(p: string): string;
+  /** argv run with `cwd` (a view path) as its working directory, the pod's dir bound at the view. */
+  wrap(argv: string[], cwd: string): string[];
+}
+
+function podLayout(root: string, viewRoot: string | undefined): PodLayout {
+  if (!viewRoot || viewRoot === root) return { root, view: root, toHost: (p) => p, wrap: (argv) => argv };
+  return {
+    root,
+    view: viewRoot,
+    toHost: (p) => (p === viewRoot || p.startsWith(viewRoot + "/") ? root + p.slice(viewRoot.length) : p),
+    // `ip netns exec` has already given the process a private mount namespace (as withServiceAccount relies on).
+    wrap: (argv, cwd) => ["sh", "-c", 'mount --bind "$0" "$1" && cd "$2" && shift 2 && exec "$@"', root, viewRoot, cwd, ...argv],
+  };
 }
 
 function prepareContainer(
   cluster: KubeCluster,
   w: StoredWorkload,
   c: Container,
-  root: string,
+  layout: PodLayout,
   volumeDirs: Map<string, string>,
   placedVolumes: Set<string>,
   podName: string,
@@ -266,12 +305,12 @@ function prepareContainer(
   const image = RUNNABLE_IMAGES[imageRepository(c.image)];
   if (!image) fail(c.name, `image ${c.image} has no engine here`);
 
-  // Mounts: the container path → its temp location. Longest first, so nested mounts win.
-  const containerRoot = path.join(root, "containers", c.name);
+  // Mounts: the container path → its temp location as the processes see it. Longest first, so nested mounts win.
+  const containerRoot = path.join(layout.view, "containers", c.name);
   const mounts: [string, string][] = [];
   for (const m of c.volumeMounts ?? []) {
     const dir = volumeDirs.get(m.name) ?? fail(c.name, `volumeMount ${m.name} names no volume`);
-    const target = path.join(containerRoot, m.mountPath);
+    const target = layout.toHost(path.join(containerRoot, m.mountPath));
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.rmSync(target, { recursive: true, force: true });
     if (!m.subPath && !placedVolumes.has(m.name)) {
@@ -283,7 +322,7 @@ function prepareContainer(
     } else {
       fs.symlinkSync(m.subPath ? path.join(dir, m.subPath) : dir, target);
     }
-    mounts.push([m.mountPath.replace(/\/+$/, ""), target]);
+    mounts.push([m.mountPath.replace(/\/+$/, ""), path.join(containerRoot, m.mountPath)]);
   }
   mounts.sort((a, b) => b[0].length - a[0].length);
   const mapPath = (p: string) => {
@@ -294,14 +333,21 @@ function prepareContainer(
     mounts.reduce((t, [from, to]) => t.replace(new RegExp(`(?<![\\w.])${escapeRegExp(from)}(?=/|$|[^\\w.-])`, "g"), to), text);
   // MinIO's ellipsis (`/export{0...3}`) names several mounts at once: when every path it expands to
   // is mounted, its prefix moves with them.
-  const rewrite = (text: string) =>
+  const rewriteLocal = (text: string) =>
     rewritePaths(text).replace(/(?<![\w.])(\/[^\s{}]*)\{(\d+)\.\.\.(\d+)\}([^\s{}]*)/g, (whole, prefix: string, from: string, to: string, suffix: string) => {
       const expanded = Array.from({ length: Number(to) - Number(from) + 1 }, (_, i) => `${prefix}${Number(from) + i}${suffix}`);
       return expanded.every((p) => mapPath(p) === path.join(containerRoot, p)) ? path.join(containerRoot, prefix) + whole.slice(prefix.length) : whole;
     });
+  // A path in a URL to one of the StatefulSet's own pods is that peer's path, mounted as here: with
+  // the view root every peer shares, it maps to the same string (MinIO requires identical endpoints).
+  const peers = layout.view !== layout.root ? peerUrl(w) : undefined;
+  const rewrite = (text: string) => {
+    const local = rewriteLocal(text);
+    return peers ? local.replace(peers, (_m, origin: string, p: string) => origin + rewriteLocal(p)) : local;
+  };
   // Config files refer to other mounted files by their container paths.
   for (const [, target] of mounts) {
-    const real = fs.realpathSync(target);
+    const real = fs.realpathSync(layout.toHost(target));
     if (fs.statSync(real).isDirectory()) rewriteTree(real, rewrite);
     else rewriteFile(real, rewrite);
   }
@@ -351,7 +397,7 @@ function prepareContainer(
   for (const k of Object.keys(env)) env[k] = rewrite(env[k]);
 
   // Kubernetes: command replaces ENTRYPOINT, args replace CMD; $(VAR) expands from the env.
-  const imageEntrypoint = image.entrypoint(mapPath);
+  const imageEntrypoint = image.entrypoint(mapPath, layout.toHost);
   let argv: string[];
   if (c.command) {
     const [exe, ...rest] = c.command;
@@ -362,14 +408,26 @@ function prepareContainer(
     argv = [...imageEntrypoint, ...(c.args ?? image.cmd).map((a) => rewrite(expand(a, env)))];
   }
 
-  const cwd = c.workingDir ? mapPath(c.workingDir) : image.workdir?.() ?? containerRoot;
-  fs.mkdirSync(path.join(containerRoot, "tmp"), { recursive: true });
+  const wanted = c.workingDir ? mapPath(c.workingDir) : image.workdir?.() ?? containerRoot;
+  fs.mkdirSync(layout.toHost(path.join(containerRoot, "tmp")), { recursive: true });
+  const cwd = fs.existsSync(layout.toHost(wanted)) ? wanted : containerRoot;
   return {
-    argv,
+    argv: layout.wrap(argv, cwd),
     // A container's env is its own: only PATH (for /bin/sh scripts) and HOME come from here.
     env: { PATH: process.env.PATH, HOME: mapPath("/tmp"), TMPDIR: mapPath("/tmp"), ...(image.nodeEnv?.env ?? {}), ...env },
-    cwd: fs.existsSync(cwd) ? cwd : containerRoot,
+    cwd: layout.toHost(cwd),
   };
+}
+
+/**
+ * URLs to the pods of a StatefulSet `w` (`<name>-<ordinal>.<serviceName>…`, or MinIO's
+ * `<name>-{0...3}.<serviceName>…`), capturing the scheme-host-port and the path.
+ */
+function peerUrl(w: StoredWorkload): RegExp | undefined {
+  const serviceName = (w.spec as { serviceName?: string }).serviceName;
+  if (w.kind !== "StatefulSet" || !serviceName) return undefined;
+  const host = `${escapeRegExp(w.metadata.name)}-(?:\\d+|\\{\\d+\\.\\.\\.\\d+\\})\\.${escapeRegExp(serviceName)}(?:\\.[A-Za-z0-9.-]*)?(?::\\d+)?`;
+  return new RegExp(`(\\bhttps?://${host})(/[^\\s,;"']*)`, "g");
 }
 
 function expand(text: string, env: Record<string, string>): string {
@@ -446,7 +504,8 @@ async function waitReady(pod: PodNetns, c: Container, running: RunningContainer,
 /**
  * Starts every pod of a workload: one for a Deployment, `replicas` for a StatefulSet, whose pods get
  * their stable names (<pod>.<serviceName>.<namespace>.svc) before any starts, since peers such as a
- * MinIO pool find each other by them. Resolves when all are ready.
+ * MinIO pool find each other by them, and one view root (RunPodOptions.viewRoot), since peers name
+ * each other's paths too. Resolves when all are ready.
  */
 export async function runWorkload(cluster: KubeCluster, network: PodNetwork, w: StoredWorkload, opts: RunPodOptions = {}): Promise<RunningPod[]> {
   const spec = w.spec as { replicas?: number; serviceName?: string };
@@ -456,7 +515,9 @@ export async function runWorkload(cluster: KubeCluster, network: PodNetwork, w: 
   if (spec.serviceName) {
     namespaces.forEach((netns, i) => network.publish(PodNetwork.serviceNames(`${w.metadata.name}-${i}.${spec.serviceName}`, w.metadata.namespace), netns.address));
   }
-  const started = await Promise.allSettled(namespaces.map((netns, ordinal) => runPod(cluster, network, w, { ...opts, netns, ordinal })));
+  // One path every pod sees its own files at, so peers' paths are the same strings (see the header).
+  const viewRoot = opts.viewRoot ?? tempDir(`sts-${w.metadata.name}`);
+  const started = await Promise.allSettled(namespaces.map((netns, ordinal) => runPod(cluster, network, w, { ...opts, netns, ordinal, viewRoot })));
   const failed = started.find((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failed) {
     for (const r of started) if (r.status === "fulfilled") await r.value.stop();

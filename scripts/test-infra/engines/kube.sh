@@ -32,7 +32,9 @@ install_kube() {
   fi
   "$BIN/kube-apiserver" --version 2>&1 | grep -qx "Kubernetes v$HELIOS_KUBE_VERSION" \
     || die "kube-apiserver is not v$HELIOS_KUBE_VERSION: $("$BIN/kube-apiserver" --version 2>&1 | head -1)"
-  "$BIN/etcd" --version 2>&1 | grep -q "etcd Version: ${HELIOS_ETCD_VERSION#v}" \
-    || die "etcd is not $HELIOS_ETCD_VERSION: $("$BIN/etcd" --version 2>&1 | head -1)"
+  # Read the whole output first: `grep -q` exiting at the first line can SIGPIPE etcd, which pipefail reports as a mismatch.
+  local etcd_version; etcd_version=$("$BIN/etcd" --version 2>&1)
+  grep -q "etcd Version: ${HELIOS_ETCD_VERSION#v}" <<<"$etcd_version" \
+    || die "etcd is not $HELIOS_ETCD_VERSION: $(head -1 <<<"$etcd_version")"
   command -v openssl >/dev/null || apt_install openssl
 }
