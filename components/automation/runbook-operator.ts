@@ -16,6 +16,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
+import { parseScriptImages } from "../../services/runbook-operator/src/script";
 import { HELIOS_ADMIN_RULES, NAMES, OPERATOR_CLUSTER_RULES, OPERATOR_NAMESPACE_RULES, RUNNER_NAMESPACE_RULES } from "../../services/runbook-operator/src/rbac";
 import { GNMI_PORTS } from "../collection/egress-policy";
 import { SecretValue } from "../config";
@@ -42,6 +43,8 @@ export interface RunbookOperatorArgs {
   ingressFrom: { namespaces: string[]; cidrs: string[] };
   thanosQueryUrl: string;
   alertmanagerUrl: string;
+  /** Images script steps may run, each pinned by digest or exact tag (SCRIPT_IMAGES); none: script steps are refused. */
+  scriptImages?: readonly string[];
   replicas?: number;
   dependsOn: pulumi.Resource[];
   /** The release installing the monitoring.coreos.com CRDs (the PodMonitor waits for it). */
@@ -128,6 +131,8 @@ export class RunbookOperator extends pulumi.ComponentResource {
       NETBOX_URL: args.netboxUrl,
       THANOS_QUERY_URL: args.thanosQueryUrl,
       ALERTMANAGER_URL: args.alertmanagerUrl,
+      // Refused at plan time with the entry named, as the operator would refuse it at start.
+      SCRIPT_IMAGES: parseScriptImages((args.scriptImages ?? []).join(",")).join(","),
       GNMI_TLS: args.gnmiTlsSkipVerify ? "skip-verify" : "tls",
       HTTP_PORT: String(RUNBOOK_OPERATOR_PORT),
     };

@@ -32,14 +32,16 @@ export interface OperatorOptions {
   metrics: OperatorMetrics;
   log?: Logger;
   resyncMs?: number;
+  /** The script image allow-list (SCRIPT_IMAGES): a Runbook with a script step on another image is not Ready. */
+  scriptImages?: readonly string[];
 }
 
 const RECORDED = "MetricsRecorded";
 /** Concurrent reconciles; each is mostly waiting on the API server and NetBox. */
 const WORKERS = 8;
 
-export function readyCondition(rb: Runbook): Condition {
-  const problem = validateRunbook(rb);
+export function readyCondition(rb: Runbook, scriptImages: readonly string[] = []): Condition {
+  const problem = validateRunbook(rb, { scriptImages });
   const base = { type: "Ready", observedGeneration: rb.metadata.generation, lastTransitionTime: new Date().toISOString() };
   if (!problem) return { ...base, status: "True", reason: "Valid", message: `${rb.spec.steps.length} steps, ${(rb.spec.rollback ?? []).length} rollback steps` };
   return { ...base, status: "False", reason: "InvalidField", message: `${problem.field}: ${problem.message}` };
@@ -179,7 +181,7 @@ export class Operator {
   async reconcileRunbook(name: string): Promise<void> {
     const rb = await this.o.kube.getRunbook(name);
     if (!rb) return;
-    const want = readyCondition(rb);
+    const want = readyCondition(rb, this.o.scriptImages);
     const have = rb.status?.conditions?.find((c) => c.type === "Ready");
     if (have && have.status === want.status && have.message === want.message && have.observedGeneration === want.observedGeneration) return;
     if (have && have.status === want.status) want.lastTransitionTime = have.lastTransitionTime;

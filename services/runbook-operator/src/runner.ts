@@ -10,6 +10,7 @@ import { AuditLog, capped } from "./audit";
 import { Device, Inventory } from "./inventory";
 import { Kube } from "./kube";
 import { ROLLBACK_PENDING } from "./machine";
+import { runScriptJob } from "./script";
 import { executeStep, getValues, Outputs, StepEnv } from "./steps";
 import { TemplateContext } from "./template";
 import { ExecutionStatus, Phase, RunbookExecution, RunbookSpec, Step, StepRecord } from "./types";
@@ -90,7 +91,11 @@ export class Runner {
     if (this.plan.dryRun && (step.kind === "gnmiSet" || step.kind === "script" || step.kind === "notify")) result = { ok: true, response: { dryRun: true } };
     else {
       try {
-        result = await executeStep(step, device, this.ctx(device), this.deviceOutputs(device.name), this.o.env);
+        const env: StepEnv = {
+          ...this.o.env,
+          runScript: (s, command, args, timeoutSeconds) => runScriptJob(this.o.kube, { execution: this.ex, device: device.name, step: s, rollback, command, args, timeoutSeconds }),
+        };
+        result = await executeStep(step, device, this.ctx(device), this.deviceOutputs(device.name), env);
       } catch (e) {
         result = { ok: false, error: (e as Error).message };
       }
