@@ -5,7 +5,7 @@
  * created once, and status writes carry resourceVersion.
  */
 import * as k8s from "@kubernetes/client-node";
-import { AuditLog } from "./audit";
+import { AuditEvent, AuditLog } from "./audit";
 import { buildJob, JobSettings, jobName } from "./job";
 import { Inventory, InventoryError, resolveTarget } from "./inventory";
 import { Kube, statusCode } from "./kube";
@@ -58,6 +58,7 @@ export class Operator {
   private readonly queue = new Set<string>();
   private readonly inFlight = new Set<string>();
   private readonly dirty = new Set<string>();
+  private readonly auditWrites = new Set<Promise<void>>();
   private informers: { stop(): Promise<void> }[] = [];
   private resync?: NodeJS.Timeout;
   // Custom objects arrive as plain JSON (timestamps are strings), which client-node's
@@ -109,6 +110,7 @@ export class Operator {
     await exInf.start();
     await jobInf.start();
     this.informers = [rbInf, exInf, jobInf];
+    this.o.metrics.onCollect = () => this.updateGauges();
     this.resync = setInterval(() => {
       for (const rb of rbInf.list() as Runbook[]) this.enqueue(`runbook/${rb.metadata.name}`);
       for (const ex of exInf.list() as RunbookExecution[]) this.enqueue(`execution/${ex.metadata.name}`);
@@ -120,6 +122,7 @@ export class Operator {
   async stop(): Promise<void> {
     if (this.resync) clearInterval(this.resync);
     for (const i of this.informers) await i.stop();
+    await Promise.all([...this.auditWrites]);
   }
 
   /**
@@ -189,12 +192,27 @@ export class Operator {
     this.log.info("runbook validated", { runbook: name, ready: want.status, message: want.message });
   }
 
-  private async transition(ex: RunbookExecution, to: Phase, patch: Partial<ExecutionStatus>, why: { reason?: string; message?: string } = {}): Promise<RunbookExecution> {
+  /**
+   * One status write for one or more phase moves (Pending → Approved → Running is one write when no
+   * approval is needed); the audit record gets every move.
+   */
+  private async transition(ex: RunbookExecution, to: Phase, patch: Partial<ExecutionStatus>, why: { reason?: string; message?: string } = {}, via: { phase: Phase; reason: string }[] = []): Promise<RunbookExecution> {
     const from = ex.status?.phase ?? "Pending";
+    const moves: AuditEvent[] = [];
+    let prev: Phase = from;
+    for (const v of via) {
+      moves.push({ type: "transition", from: prev, to: v.phase, reason: v.reason, actor: "runbook-operator" });
+      prev = v.phase;
+    }
+    moves.push({ type: "transition", from: prev, to, reason: why.reason, message: why.message, actor: "runbook-operator" });
     const updated = await this.o.kube.patchExecutionStatus(ex, { ...patch, phase: to, reason: why.reason ?? null, message: why.message ?? null, observedGeneration: ex.metadata.generation });
     // The audit ConfigMap exists from Pending on; before that a failure is recorded in status only.
+    // Written once the move is stored, but not waited for on the way to the Job: the event keys
+    // carry the time of the move, so the record stays in order; stop() waits for what is in flight.
     if (updated.status?.auditConfigMap) {
-      await this.audit.record(updated, { type: "transition", from, to, reason: why.reason, message: why.message, actor: "runbook-operator" }).catch((e) => this.log.error("audit write failed", { error: (e as Error).message }));
+      const write = this.audit.recordAll(updated, moves).catch((e) => this.log.error("audit write failed", { error: (e as Error).message }));
+      this.auditWrites.add(write);
+      void write.finally(() => this.auditWrites.delete(write));
     }
     this.log.info("execution transition", { execution: ex.metadata.name, from, to, ...why });
     return updated;
@@ -202,12 +220,14 @@ export class Operator {
 
   async reconcileExecution(name: string): Promise<void> {
     const { kube, namespace } = this.o;
-    let ex = await kube.getExecution(namespace, name);
+    // The informer's copy is at least as new as the event that queued this key; a copy older than
+    // the stored object only costs a refused (409) status write and a re-run.
+    const ex = (this.executionCache?.get(name, namespace) as RunbookExecution | undefined) ?? (await kube.getExecution(namespace, name));
     if (!ex) return;
     if (isTerminal(ex)) return this.recordOutcome(ex);
     const now = new Date().toISOString();
 
-    let phase = ex.status?.phase;
+    const phase = ex.status?.phase;
     let plan: { runbook?: { spec?: { timeoutSeconds?: number } } } | undefined;
 
     if (phase === undefined || phase === "Pending") {
@@ -218,7 +238,7 @@ export class Operator {
         if (phase === undefined) await kube.patchExecutionStatus(ex!, { phase: "Pending", ...first });
       };
       const fail = (reason: string, message: string) => this.transition(ex!, "Failed", { ...first, finishedAt: now }, { reason, message });
-      const rb = await kube.getRunbook(ex.spec.runbookRef.name);
+      const rb = (this.runbookCache?.get(ex.spec.runbookRef.name) as Runbook | undefined) ?? (await kube.getRunbook(ex.spec.runbookRef.name));
       if (!rb) return void (await fail("RunbookNotFound", `runbook ${ex.spec.runbookRef.name} does not exist`));
       const ready = runbookReady(rb) ?? (await this.reconcileRunbook(rb.metadata.name).then(() => kube.getRunbook(rb.metadata.name)).then((r) => (r ? runbookReady(r) : undefined)));
       if (!ready) return wait(); // Validated on the next event.
@@ -245,24 +265,14 @@ export class Operator {
         await this.transition(ex, "PendingApproval", { ...resolved, pendingApprovalSince: now }, { reason: "AwaitingApproval", message: `needs ${needed} approval${needed > 1 ? "s from distinct helios-admin users" : " from a helios-admin user"}` });
         return;
       }
-      ex = await this.transition(ex, "Approved", resolved, { reason: "NoApprovalRequired" });
-      phase = "Approved"; // and create the Job now rather than on the next event
+      // No approval needed: the Job is created now and Pending → Approved → Running is one status
+      // write (both moves audited). The runner waits while the phase is not yet Running.
+      return this.startJob(ex, plan, resolved, [{ phase: "Approved", reason: "NoApprovalRequired" }]);
     }
 
     if (phase === "Approved") {
       plan ??= (await this.audit.read(namespace, name)).plan;
-      const job = buildJob(ex, { ...this.o.job, activeDeadlineSeconds: plan?.runbook?.spec?.timeoutSeconds ?? 1800 });
-      try {
-        await kube.batch.createNamespacedJob({ namespace, body: job });
-      } catch (e) {
-        if (statusCode(e) !== 409) throw e; // Created before a restart: same name, same Job.
-      }
-      const created = Date.parse(ex.metadata.creationTimestamp ?? "");
-      // Approval wait is the humans' time, not the operator's.
-      const approvedAt = ex.status?.approvals?.length ? Math.max(...ex.status.approvals.map((a) => Date.parse(a.at))) : created;
-      if (Number.isFinite(approvedAt)) this.o.metrics.overhead.observe(Math.max(0, (Date.now() - approvedAt) / 1000));
-      await this.transition(ex, "Running", { jobName: job.metadata!.name, startedAt: new Date().toISOString() }, { reason: "JobCreated" });
-      return;
+      return this.startJob(ex, plan, {}, []);
     }
 
     if (phase === "Running" || phase === "RollingBack" || phase === "Failed") {
@@ -273,6 +283,22 @@ export class Operator {
         await this.transition(ex, "Failed", { finishedAt: now }, { reason: "JobFailed", message: `job ${jobName(name)} failed (${failed.reason ?? "unknown"}): ${failed.message ?? ""}`.slice(0, 2000) });
       }
     }
+  }
+
+  /** Creates the execution's Job (idempotent: a deterministic name) and records Running. */
+  private async startJob(ex: RunbookExecution, plan: { runbook?: { spec?: { timeoutSeconds?: number } } } | undefined, extra: Partial<ExecutionStatus>, via: { phase: Phase; reason: string }[]): Promise<void> {
+    const { kube, namespace } = this.o;
+    const job = buildJob(ex, { ...this.o.job, activeDeadlineSeconds: plan?.runbook?.spec?.timeoutSeconds ?? 1800 });
+    try {
+      await kube.batch.createNamespacedJob({ namespace, body: job });
+    } catch (e) {
+      if (statusCode(e) !== 409) throw e; // Created before a restart: same name, same Job.
+    }
+    const created = Date.parse(ex.metadata.creationTimestamp ?? "");
+    // Approval wait is the humans' time, not the operator's.
+    const approvedAt = ex.status?.approvals?.length ? Math.max(...ex.status.approvals.map((a) => Date.parse(a.at))) : created;
+    if (Number.isFinite(approvedAt)) this.o.metrics.overhead.observe(Math.max(0, (Date.now() - approvedAt) / 1000));
+    await this.transition(ex, "Running", { ...extra, jobName: job.metadata!.name, startedAt: new Date().toISOString() }, { reason: "JobCreated" }, via);
   }
 
   private async recordOutcome(ex: RunbookExecution): Promise<void> {

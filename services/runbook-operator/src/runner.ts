@@ -138,9 +138,11 @@ export class Runner {
       const ex = await kube.getExecution(namespace, execution);
       if (!ex) throw new Error(`RunbookExecution ${namespace}/${execution} not found`);
       this.ex = ex;
-      // The operator creates the Job, then records Running: the pod may start in between.
-      if (ex.status?.phase !== "Approved" || Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 250));
+      // The operator creates the Job, then records Running (from Approved, or straight from
+      // Pending when no approval is needed): the pod may start in between.
+      const before = ex.status?.phase === undefined || ex.status.phase === "Pending" || ex.status.phase === "Approved";
+      if (!before || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 100));
     }
     const phase = this.ex.status?.phase;
     if (phase !== "Running" && phase !== "RollingBack" && !(phase === "Failed" && this.ex.status?.reason === ROLLBACK_PENDING)) {
