@@ -7,7 +7,7 @@
  * triggers rollback if the runbook asks for it. No step runs twice; none is silently lost.
  */
 import { AuditLog, capped } from "./audit";
-import { Device, Inventory } from "./inventory";
+import { Device, Inventory, InventoryError } from "./inventory";
 import { Kube } from "./kube";
 import { ROLLBACK_PENDING } from "./machine";
 import { runScriptJob } from "./script";
@@ -125,6 +125,23 @@ export class Runner {
     await this.audit.record(this.ex, { type: "step", device: rec.device, step: rec.name, kind: rec.kind ?? "", rollback: !!rec.rollback, state: "Failed", startedAt: rec.startedAt ?? "", error });
   }
 
+  /**
+   * The device as NetBox has it now. NetBox being slow or down is retried (three tries, 1 s then
+   * 3 s apart) before the runner gives up and exits non-zero, leaving the retry to the Job's
+   * backoffLimit; nothing has run at this point.
+   */
+  private async lookUp(name: string): Promise<Device | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.o.inventory!.byName(name);
+      } catch (e) {
+        if (!(e instanceof InventoryError && e.reason === "InventoryUnavailable") || attempt >= 3) throw e;
+        this.log(`${this.o.execution}: ${(e as Error).message}; retrying`);
+        await new Promise((r) => setTimeout(r, attempt === 1 ? 1000 : 3000));
+      }
+    }
+  }
+
   /** Outputs of steps that succeeded before a restart, from the audit record (conditions read them). */
   private async restoreOutputs(): Promise<void> {
     const { events } = await this.audit.read(this.o.namespace, this.o.execution);
@@ -154,7 +171,7 @@ export class Runner {
     if (phase === "Running") {
       if (this.records().length === 0 && this.o.inventory) {
         for (const d of this.plan.devices) {
-          if (!(await this.o.inventory.byName(d.name))) {
+          if (!(await this.lookUp(d.name))) {
             await this.move("Failed", "DeviceNotFound", `device ${d.name} is no longer in NetBox; nothing was run`, { finishedAt: new Date().toISOString(), currentStep: null as never });
             return "Failed";
           }
