@@ -59,6 +59,8 @@ export class Operator {
   private readonly inFlight = new Set<string>();
   private readonly dirty = new Set<string>();
   private readonly auditWrites = new Set<Promise<void>>();
+  /** When each queued key was first enqueued: the queue wait is logged with the dispatch timings. */
+  private readonly enqueuedAt = new Map<string, number>();
   private informers: { stop(): Promise<void> }[] = [];
   private resync?: NodeJS.Timeout;
   // Custom objects arrive as plain JSON (timestamps are strings), which client-node's
@@ -130,6 +132,7 @@ export class Operator {
    * enqueued while in flight is re-run once that run ends (client-go's workqueue semantics).
    */
   enqueue(key: string): void {
+    if (!this.enqueuedAt.has(key)) this.enqueuedAt.set(key, Date.now());
     if (this.inFlight.has(key)) {
       this.dirty.add(key);
       return;
@@ -154,9 +157,11 @@ export class Operator {
 
   private async work(key: string): Promise<void> {
     const [kind, name] = key.split("/");
+    const queuedMs = Date.now() - (this.enqueuedAt.get(key) ?? Date.now());
+    this.enqueuedAt.delete(key);
     try {
       if (kind === "runbook") await this.reconcileRunbook(name);
-      else await this.reconcileExecution(name);
+      else await this.reconcileExecution(name, queuedMs);
     } catch (e) {
       if (statusCode(e) === 409) this.dirty.add(key); // lost a race: re-read and decide again
       else {
@@ -218,7 +223,16 @@ export class Operator {
     return updated;
   }
 
-  async reconcileExecution(name: string): Promise<void> {
+  async reconcileExecution(name: string, queuedMs = 0): Promise<void> {
+    // Where a dispatch's time goes (logged with the Running transition): queue wait, NetBox, plan, Job, status.
+    const t0 = Date.now();
+    const timings: Record<string, number> = { queuedMs };
+    let mark = t0;
+    const lap = (what: string) => {
+      const now = Date.now();
+      timings[what] = now - mark;
+      mark = now;
+    };
     const { kube, namespace } = this.o;
     // The informer's copy is at least as new as the event that queued this key; a copy older than
     // the stored object only costs a refused (409) status write and a re-run.
@@ -248,6 +262,7 @@ export class Operator {
       let devices;
       try {
         devices = await resolveTarget(this.o.inventory, ex.spec.target);
+        lap("netboxMs");
       } catch (e) {
         if (e instanceof InventoryError && e.reason !== "InventoryUnavailable") return void (await fail(e.reason, e.message));
         await wait();
@@ -259,6 +274,7 @@ export class Operator {
       // The plan is what gets approved and what the runner executes, even if the Runbook changes later.
       plan = { runbook: { name: rb.metadata.name, generation: rb.metadata.generation, spec: rb.spec }, parameters: params.values, devices, dryRun: ex.spec.dryRun ?? false } as never;
       const cm = await this.audit.ensure(ex, plan);
+      lap("planMs");
       const needed = approvalsNeeded(rb);
       const resolved = { ...first, auditConfigMap: cm, devices: devices.map((d) => d.name), runbookGeneration: rb.metadata.generation };
       if (needed > 0) {
@@ -267,12 +283,13 @@ export class Operator {
       }
       // No approval needed: the Job is created now and Pending → Approved → Running is one status
       // write (both moves audited). The runner waits while the phase is not yet Running.
-      return this.startJob(ex, plan, resolved, [{ phase: "Approved", reason: "NoApprovalRequired" }]);
+      return this.startJob(ex, plan, resolved, [{ phase: "Approved", reason: "NoApprovalRequired" }], { timings, lap });
     }
 
     if (phase === "Approved") {
       plan ??= (await this.audit.read(namespace, name)).plan;
-      return this.startJob(ex, plan, {}, []);
+      lap("planMs");
+      return this.startJob(ex, plan, {}, [], { timings, lap });
     }
 
     if (phase === "Running" || phase === "RollingBack" || phase === "Failed") {
@@ -286,7 +303,13 @@ export class Operator {
   }
 
   /** Creates the execution's Job (idempotent: a deterministic name) and records Running. */
-  private async startJob(ex: RunbookExecution, plan: { runbook?: { spec?: { timeoutSeconds?: number } } } | undefined, extra: Partial<ExecutionStatus>, via: { phase: Phase; reason: string }[]): Promise<void> {
+  private async startJob(
+    ex: RunbookExecution,
+    plan: { runbook?: { spec?: { timeoutSeconds?: number } } } | undefined,
+    extra: Partial<ExecutionStatus>,
+    via: { phase: Phase; reason: string }[],
+    t: { timings: Record<string, number>; lap: (what: string) => void },
+  ): Promise<void> {
     const { kube, namespace } = this.o;
     const job = buildJob(ex, { ...this.o.job, activeDeadlineSeconds: plan?.runbook?.spec?.timeoutSeconds ?? 1800 });
     try {
@@ -294,11 +317,14 @@ export class Operator {
     } catch (e) {
       if (statusCode(e) !== 409) throw e; // Created before a restart: same name, same Job.
     }
+    t.lap("jobMs");
     const created = Date.parse(ex.metadata.creationTimestamp ?? "");
     // Approval wait is the humans' time, not the operator's.
     const approvedAt = ex.status?.approvals?.length ? Math.max(...ex.status.approvals.map((a) => Date.parse(a.at))) : created;
     if (Number.isFinite(approvedAt)) this.o.metrics.overhead.observe(Math.max(0, (Date.now() - approvedAt) / 1000));
     await this.transition(ex, "Running", { ...extra, jobName: job.metadata!.name, startedAt: new Date().toISOString() }, { reason: "JobCreated" }, via);
+    t.lap("statusMs");
+    this.log.info("dispatch timings", { execution: ex.metadata.name, ...t.timings });
   }
 
   private async recordOutcome(ex: RunbookExecution): Promise<void> {
