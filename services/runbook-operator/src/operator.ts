@@ -331,11 +331,14 @@ export class Operator {
     if (ex.status?.conditions?.some((c) => c.type === RECORDED)) return;
     const phase = ex.status!.phase!;
     const labels = { runbook: ex.spec.runbookRef.name, outcome: outcome(phase) };
+    const conditions = [...(ex.status?.conditions ?? []).filter((c) => c.type !== RECORDED), { type: RECORDED, status: "True" as const, reason: labels.outcome, lastTransitionTime: new Date().toISOString() }];
+    // The marker is written first, with the copy's resourceVersion: of two reconciles holding the
+    // same copy (the informer's can lag a write), only the one whose write lands counts.
+    await this.o.kube.patchExecutionStatus(ex, { conditions });
     this.o.metrics.executions.inc(labels);
     const start = Date.parse(ex.metadata.creationTimestamp ?? "");
     const end = Date.parse(ex.status?.finishedAt ?? new Date().toISOString());
     if (Number.isFinite(start) && Number.isFinite(end)) this.o.metrics.duration.observe(labels, Math.max(0, (end - start) / 1000));
-    const conditions = [...(ex.status?.conditions ?? []).filter((c) => c.type !== RECORDED), { type: RECORDED, status: "True" as const, reason: labels.outcome, lastTransitionTime: new Date().toISOString() }];
-    await this.o.kube.patchExecutionStatus(ex, { conditions });
   }
+
 }
