@@ -18,6 +18,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
+import { parseScriptImages } from "../../services/runbook-operator/src/script";
 import { HELIOS_ADMIN_RULES, NAMES, OPERATOR_CLUSTER_RULES, OPERATOR_NAMESPACE_RULES, RUNNER_NAMESPACE_RULES } from "../../services/runbook-operator/src/rbac";
 import { ACCESS_RULES } from "../access";
 import { GNMI_PORTS } from "../collection/egress-policy";
@@ -60,6 +61,8 @@ export interface RunbookOperatorArgs {
   readonly thanosQueryUrl: string;
   /** Alertmanager's URL, passed to the operator as ALERTMANAGER_URL. */
   readonly alertmanagerUrl: string;
+  /** Images script steps may run, each pinned by digest or exact tag (SCRIPT_IMAGES); none: script steps are refused. */
+  readonly scriptImages?: readonly string[];
   /** Operator replicas (one leader by Lease); 2 unless given. */
   readonly replicas?: number;
   /** Resources to create after (the namespace, and operator releases where named). */
@@ -166,6 +169,8 @@ export class RunbookOperator extends pulumi.ComponentResource {
       NETBOX_URL: args.netboxUrl,
       THANOS_QUERY_URL: args.thanosQueryUrl,
       ALERTMANAGER_URL: args.alertmanagerUrl,
+      // Refused at plan time with the entry named, as the operator would refuse it at start.
+      SCRIPT_IMAGES: parseScriptImages((args.scriptImages ?? []).join(",")).join(","),
       GNMI_TLS: args.gnmiTlsSkipVerify ? "skip-verify" : "tls",
       HTTP_PORT: String(RUNBOOK_OPERATOR_PORT),
     };

@@ -533,3 +533,80 @@ export function storedWorkloads(cluster: KubeCluster): StoredWorkload[] {
   const items = (JSON.parse(r.stdout).items as StoredWorkload[]).filter((w) => w.metadata.namespace.startsWith("helios-"));
   return items.sort((a, b) => `${a.metadata.namespace}/${a.kind}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.kind}/${b.metadata.name}`));
 }
+
+export interface CompletedContainer {
+  name: string;
+  argv: string[];
+  exitCode: number | null;
+  /** Set when the container was killed (its deadline, or a signal). */
+  signal: NodeJS.Signals | null;
+  /** stdout and stderr interleaved, as a kubelet's container log. */
+  log: string;
+}
+
+/**
+ * Runs a Job's pod to completion (restartPolicy Never): every container starts, the pod ends when
+ * all have exited; activeDeadlineSeconds kills what is still running. Unlike runPod, the container
+ * user and privileges are applied where this machine can: runAsUser/runAsGroup (pod or container
+ * securityContext) through setpriv, no_new_privs when allowPrivilegeEscalation is false, and an
+ * empty capability bounding set when capabilities.drop holds ALL. readOnlyRootFilesystem is NOT
+ * enforced (no mount namespace per container here), nor are resource limits.
+ */
+export async function runPodToCompletion(cluster: KubeCluster, network: PodNetwork, w: StoredWorkload, opts: { podName?: string } = {}): Promise<{ containers: CompletedContainer[]; pod: PodNetns }> {
+  const id = `${w.metadata.namespace}/${w.kind}/${w.metadata.name}`;
+  const spec = w.spec.template.spec as PodSpec & { securityContext?: SecurityContext; activeDeadlineSeconds?: number };
+  const root = tempDir(`pod-${w.metadata.name}`);
+  const pod = network.addPod();
+  const podName = opts.podName ?? `${w.metadata.name}-pod`;
+  const fail = (container: string, why: string): never => {
+    throw new PodStartError(`${id} container ${container}: ${why}`);
+  };
+  const volumeDirs = new Map<string, string>();
+  for (const v of spec.volumes ?? []) {
+    const dir = path.join(root, "volumes", v.name);
+    fs.mkdirSync(dir, { recursive: true });
+    writeVolume(cluster, w.metadata.namespace, v, dir, (why) => fail("(volumes)", why));
+    volumeDirs.set(v.name, dir);
+  }
+  const placedVolumes = new Set<string>();
+  const prepared = spec.containers.map((c) => ({ c, p: prepareContainer(cluster, w, c, root, volumeDirs, placedVolumes, podName, pod, fail) }));
+  const deadlineMs = ((w.spec as { activeDeadlineSeconds?: number }).activeDeadlineSeconds ?? spec.activeDeadlineSeconds ?? 600) * 1000;
+  const results = await Promise.all(
+    prepared.map(({ c, p }) => {
+      const sc = { ...(spec.securityContext ?? {}), ...((c as Container & { securityContext?: SecurityContext }).securityContext ?? {}) };
+      const priv: string[] = [];
+      if (sc.runAsUser !== undefined) {
+        // The container's files (its /tmp and volumes) belong to its user, as a kubelet's fsGroup/emptyDir would allow.
+        run("chown", ["-R", `${sc.runAsUser}:${sc.runAsGroup ?? sc.runAsUser}`, root]);
+        priv.push(`--reuid=${sc.runAsUser}`, `--regid=${sc.runAsGroup ?? sc.runAsUser}`, "--clear-groups");
+      }
+      if (sc.allowPrivilegeEscalation === false) priv.push("--no-new-privs");
+      if (sc.capabilities?.drop?.includes("ALL")) priv.push("--bounding-set=-all", "--inh-caps=-all");
+      const argv = [...PodNetwork.exec(pod), ...(priv.length ? ["setpriv", ...priv, "--"] : []), ...p.argv];
+      return new Promise<CompletedContainer>((resolve) => {
+        const child = spawn(argv[0], argv.slice(1), { env: p.env, cwd: p.cwd, stdio: ["ignore", "pipe", "pipe"] });
+        let log = "";
+        const keep = (d: Buffer) => (log = (log + d.toString()).slice(-1_000_000));
+        child.stdout!.on("data", keep);
+        child.stderr!.on("data", keep);
+        const timer = setTimeout(() => child.kill("SIGKILL"), deadlineMs);
+        child.on("error", (e) => {
+          clearTimeout(timer);
+          resolve({ name: c.name, argv: p.argv, exitCode: 128, signal: null, log: `${log}${e.message}\n` });
+        });
+        child.on("close", (exitCode, signal) => {
+          clearTimeout(timer);
+          resolve({ name: c.name, argv: p.argv, exitCode, signal, log });
+        });
+      });
+    }),
+  );
+  return { containers: results, pod };
+}
+
+interface SecurityContext {
+  runAsUser?: number;
+  runAsGroup?: number;
+  allowPrivilegeEscalation?: boolean;
+  capabilities?: { drop?: string[]; add?: string[] };
+}

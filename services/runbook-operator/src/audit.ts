@@ -59,8 +59,14 @@ export class AuditLog {
   }
 
   async record(ex: RunbookExecution, event: AuditEvent, at = new Date()): Promise<void> {
-    const body = JSON.stringify({ at: at.toISOString(), execution: `${ex.metadata.namespace}/${ex.metadata.name}`, ...event });
-    await this.kube.patchConfigMapData(ex.metadata.namespace!, auditConfigMapName(ex.metadata.name), { [eventKey(event.type, at)]: body });
+    await this.recordAll(ex, [event], at);
+  }
+
+  /** Several events in one write, in order (keys sort as given). */
+  async recordAll(ex: RunbookExecution, events: AuditEvent[], at = new Date()): Promise<void> {
+    const data: Record<string, string> = {};
+    for (const event of events) data[eventKey(event.type, at)] = JSON.stringify({ at: at.toISOString(), execution: `${ex.metadata.namespace}/${ex.metadata.name}`, ...event });
+    await this.kube.patchConfigMapData(ex.metadata.namespace!, auditConfigMapName(ex.metadata.name), data);
   }
 
   async read(namespace: string, execution: string): Promise<{ plan: any; events: any[] }> {

@@ -8,11 +8,12 @@
  *                            operator's approval API (it never decides anything itself)
  * Settings come from the environment (see docs/runbooks.md): POD_NAMESPACE, RUNNER_IMAGE,
  * RUNNER_SERVICE_ACCOUNT, GNMI_CREDENTIALS_SECRET, NETBOX_URL, NETBOX_TOKEN(_SECRET),
- * THANOS_QUERY_URL, ALERTMANAGER_URL, GNMI_TLS, GNMIC_BIN, HTTP_PORT, KUBECONFIG.
+ * THANOS_QUERY_URL, ALERTMANAGER_URL, SCRIPT_IMAGES, GNMI_TLS, GNMIC_BIN, HTTP_PORT, KUBECONFIG.
  */
 import * as os from "os";
 import { parseArgs } from "util";
 import { Inventory, NetBoxInventory } from "./inventory";
+import { parseScriptImages } from "./script";
 import { StepEnv } from "./steps";
 
 function env(name: string, fallback?: string): string {
@@ -32,6 +33,7 @@ function stepEnv(): StepEnv {
     gnmiPassword: process.env.GNMI_PASSWORD,
     thanosQueryUrl: process.env.THANOS_QUERY_URL,
     alertmanagerUrl: process.env.ALERTMANAGER_URL,
+    scriptImages: parseScriptImages(process.env.SCRIPT_IMAGES),
   };
 }
 
@@ -54,7 +56,7 @@ async function operator(): Promise<number> {
   const inv = inventory();
   if (!inv) throw new Error("NETBOX_URL is required: targets are resolved in NetBox");
   const passthrough: Record<string, string> = {};
-  for (const k of ["NETBOX_URL", "THANOS_QUERY_URL", "ALERTMANAGER_URL", "GNMI_TLS"]) if (process.env[k]) passthrough[k] = process.env[k]!;
+  for (const k of ["NETBOX_URL", "THANOS_QUERY_URL", "ALERTMANAGER_URL", "GNMI_TLS", "SCRIPT_IMAGES"]) if (process.env[k]) passthrough[k] = process.env[k]!;
   const op = new Operator({
     namespace,
     kube,
@@ -68,6 +70,7 @@ async function operator(): Promise<number> {
       env: passthrough,
     },
     resyncMs: Number(process.env.RESYNC_MS ?? 30_000),
+    scriptImages: parseScriptImages(process.env.SCRIPT_IMAGES),
   });
   const elector = new LeaderElector(kube.kc, { namespace, name: "helios-runbook-operator", identity: process.env.POD_NAME ?? `${os.hostname()}-${process.pid}`, leaseDurationSeconds: Number(process.env.LEASE_SECONDS ?? 15) });
   await startServer(Number(process.env.HTTP_PORT ?? 8080), process.env.HTTP_HOST ?? "0.0.0.0", new ApprovalService(kube, metrics), metrics, () => elector.leading);

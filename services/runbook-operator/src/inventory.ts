@@ -43,7 +43,20 @@ export class NetBoxInventory implements Inventory {
     private readonly timeoutMs = 10_000,
   ) {}
 
-  private async devices(query: URLSearchParams): Promise<{ count: number; results: NetBoxDevice[] }> {
+  /** Lookups in flight, by query: concurrent identical lookups share one request (never a cached answer). */
+  private readonly inFlight = new Map<string, Promise<{ count: number; results: NetBoxDevice[] }>>();
+
+  private devices(query: URLSearchParams): Promise<{ count: number; results: NetBoxDevice[] }> {
+    const key = query.toString();
+    let p = this.inFlight.get(key);
+    if (!p) {
+      p = this.fetchDevices(query).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, p);
+    }
+    return p;
+  }
+
+  private async fetchDevices(query: URLSearchParams): Promise<{ count: number; results: NetBoxDevice[] }> {
     const u = `${this.url.replace(/\/$/, "")}/api/dcim/devices/?${query}`;
     let res: Response;
     try {

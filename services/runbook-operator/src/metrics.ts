@@ -3,6 +3,8 @@ import { Counter, Gauge, Histogram, Registry } from "prom-client";
 
 export class OperatorMetrics {
   readonly registry = new Registry();
+  /** Set by the operator: recomputes the approval gauges from its cache when /metrics is scraped. */
+  onCollect?: () => void;
   readonly executions = new Counter({
     name: "helios_runbook_executions_total",
     help: "Runbook executions that reached a terminal phase, by runbook and outcome (completed, failed, rolled_back, rejected).",
@@ -21,6 +23,8 @@ export class OperatorMetrics {
     help: "Executions waiting in PendingApproval, by runbook.",
     labelNames: ["runbook"],
     registers: [this.registry],
+    // Fresh at every scrape: a busy work queue (it recomputes them when idle) does not leave them stale.
+    collect: () => this.onCollect?.(),
   });
   readonly oldestPendingApproval = new Gauge({
     name: "helios_runbook_oldest_pending_approval_timestamp_seconds",

@@ -30,11 +30,15 @@ export const OPERATOR_NAMESPACE_RULES: PolicyRule[] = [
   { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] },
 ];
 
-/** The Job's runner: read its execution and plan, write step records and audit events. */
+/** The Job's runner: read its execution and plan, write step records and audit events, run script Jobs. */
 export const RUNNER_NAMESPACE_RULES: PolicyRule[] = [
   { apiGroups: [GROUP], resources: ["runbookexecutions"], verbs: ["get"] },
   { apiGroups: [GROUP], resources: ["runbookexecutions/status"], verbs: ["patch"] },
   { apiGroups: [""], resources: ["configmaps"], verbs: ["get", "patch"] },
+  // Script steps (src/script.ts): one Job each, then its pod's status and log.
+  { apiGroups: ["batch"], resources: ["jobs"], verbs: ["get", "create"] },
+  { apiGroups: [""], resources: ["pods"], verbs: ["list"] },
+  { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
 ];
 
 /** helios-admin: manages runbooks and executions and holds the custom verb `approve`. */

@@ -7,9 +7,10 @@
  * triggers rollback if the runbook asks for it. No step runs twice; none is silently lost.
  */
 import { AuditLog, capped } from "./audit";
-import { Device, Inventory } from "./inventory";
+import { Device, Inventory, InventoryError } from "./inventory";
 import { Kube } from "./kube";
 import { ROLLBACK_PENDING } from "./machine";
+import { runScriptJob } from "./script";
 import { executeStep, getValues, Outputs, StepEnv } from "./steps";
 import { TemplateContext } from "./template";
 import { ExecutionStatus, Phase, RunbookExecution, RunbookSpec, Step, StepRecord } from "./types";
@@ -90,7 +91,11 @@ export class Runner {
     if (this.plan.dryRun && (step.kind === "gnmiSet" || step.kind === "script" || step.kind === "notify")) result = { ok: true, response: { dryRun: true } };
     else {
       try {
-        result = await executeStep(step, device, this.ctx(device), this.deviceOutputs(device.name), this.o.env);
+        const env: StepEnv = {
+          ...this.o.env,
+          runScript: (s, command, args, timeoutSeconds) => runScriptJob(this.o.kube, { execution: this.ex, device: device.name, step: s, rollback, command, args, timeoutSeconds }),
+        };
+        result = await executeStep(step, device, this.ctx(device), this.deviceOutputs(device.name), env);
       } catch (e) {
         result = { ok: false, error: (e as Error).message };
       }
@@ -120,6 +125,23 @@ export class Runner {
     await this.audit.record(this.ex, { type: "step", device: rec.device, step: rec.name, kind: rec.kind ?? "", rollback: !!rec.rollback, state: "Failed", startedAt: rec.startedAt ?? "", error });
   }
 
+  /**
+   * The device as NetBox has it now. NetBox being slow or down is retried (three tries, 1 s then
+   * 3 s apart) before the runner gives up and exits non-zero, leaving the retry to the Job's
+   * backoffLimit; nothing has run at this point.
+   */
+  private async lookUp(name: string): Promise<Device | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.o.inventory!.byName(name);
+      } catch (e) {
+        if (!(e instanceof InventoryError && e.reason === "InventoryUnavailable") || attempt >= 3) throw e;
+        this.log(`${this.o.execution}: ${(e as Error).message}; retrying`);
+        await new Promise((r) => setTimeout(r, attempt === 1 ? 1000 : 3000));
+      }
+    }
+  }
+
   /** Outputs of steps that succeeded before a restart, from the audit record (conditions read them). */
   private async restoreOutputs(): Promise<void> {
     const { events } = await this.audit.read(this.o.namespace, this.o.execution);
@@ -133,9 +155,11 @@ export class Runner {
       const ex = await kube.getExecution(namespace, execution);
       if (!ex) throw new Error(`RunbookExecution ${namespace}/${execution} not found`);
       this.ex = ex;
-      // The operator creates the Job, then records Running: the pod may start in between.
-      if (ex.status?.phase !== "Approved" || Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 250));
+      // The operator creates the Job, then records Running (from Approved, or straight from
+      // Pending when no approval is needed): the pod may start in between.
+      const before = ex.status?.phase === undefined || ex.status.phase === "Pending" || ex.status.phase === "Approved";
+      if (!before || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 100));
     }
     const phase = this.ex.status?.phase;
     if (phase !== "Running" && phase !== "RollingBack" && !(phase === "Failed" && this.ex.status?.reason === ROLLBACK_PENDING)) {
@@ -147,7 +171,7 @@ export class Runner {
     if (phase === "Running") {
       if (this.records().length === 0 && this.o.inventory) {
         for (const d of this.plan.devices) {
-          if (!(await this.o.inventory.byName(d.name))) {
+          if (!(await this.lookUp(d.name))) {
             await this.move("Failed", "DeviceNotFound", `device ${d.name} is no longer in NetBox; nothing was run`, { finishedAt: new Date().toISOString(), currentStep: null as never });
             return "Failed";
           }

@@ -7,6 +7,7 @@
 import { spawn } from "child_process";
 import { Device } from "./inventory";
 import { render, TemplateContext } from "./template";
+import { scriptImageProblem, ScriptOutcome } from "./script";
 import { ConditionOperator, Step } from "./types";
 
 export interface StepEnv {
@@ -18,6 +19,21 @@ export interface StepEnv {
   gnmiPassword?: string;
   thanosQueryUrl?: string;
   alertmanagerUrl?: string;
+  /** The script image allow-list (SCRIPT_IMAGES); a script step's image must be one of these exactly. */
+  scriptImages?: readonly string[];
+  /** Runs a script step as its own Job (src/script.ts); the runner binds it to its execution and device. */
+  runScript?: (step: Step, command: string[], args: string[], timeoutSeconds: number) => Promise<ScriptOutcome>;
+}
+
+/** fetch with the failure named: Node's own message for a refused connection is only "fetch failed". */
+async function send(what: string, url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (e) {
+    const err = e as Error & { cause?: { code?: string; message?: string } };
+    const why = err.name === "TimeoutError" ? "timed out" : (err.cause?.code ?? err.cause?.message ?? err.message);
+    throw new Error(`${what} ${url} unreachable: ${why}`);
+  }
 }
 
 export interface StepResult {
@@ -177,7 +193,7 @@ export async function executeStep(step: Step, device: Device, ctx: TemplateConte
         n.channel === "webhook"
           ? { execution: ctx.execution.name, runbook: ctx.execution.runbook, device: device.name, severity: n.severity ?? "info", message }
           : [{ labels: { alertname: "HeliosRunbookNotification", runbook: ctx.execution.runbook ?? "", device: device.name, severity: n.severity ?? "info" }, annotations: { summary: message, execution: ctx.execution.name ?? "" } }];
-      const res = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body), signal: AbortSignal.timeout(timeout * 1000) });
+      const res = await send(n.channel === "webhook" ? "notify: webhook" : "notify: Alertmanager", url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body), signal: AbortSignal.timeout(timeout * 1000) });
       const text = await res.text();
       if (!res.ok) return { ok: false, error: `notify ${url} answered ${res.status}: ${text.slice(0, 300)}` };
       return { ok: true, response: { status: res.status, body: text.slice(0, 1000) } };
@@ -192,10 +208,23 @@ export async function executeStep(step: Step, device: Device, ctx: TemplateConte
       } else {
         if (!env.thanosQueryUrl) return { ok: false, error: "condition on PromQL but THANOS_QUERY_URL is not set" };
         const q = r(c.promql!);
-        const res = await fetch(`${env.thanosQueryUrl.replace(/\/$/, "")}/api/v1/query?${new URLSearchParams({ query: q })}`, { signal: AbortSignal.timeout(timeout * 1000) });
-        const body = (await res.json()) as { status: string; error?: string; data?: { resultType: string; result: { value?: [number, string] }[] } };
-        if (body.status !== "success") return { ok: false, error: `PromQL ${q} failed: ${body.error ?? res.status}` };
-        const vals = (body.data?.result ?? []).map((s) => s.value?.[1]);
+        const res = await send("condition: PromQL endpoint", `${env.thanosQueryUrl.replace(/\/$/, "")}/api/v1/query`, {
+          method: "POST",
+          headers: { "Content-Type": "application/x-www-form-urlencoded" },
+          body: new URLSearchParams({ query: q }).toString(),
+          signal: AbortSignal.timeout(timeout * 1000),
+        });
+        const text = await res.text();
+        let body: { status: string; errorType?: string; error?: string; data?: { resultType: string; result: { value?: [number, string] }[] } };
+        try {
+          body = JSON.parse(text);
+        } catch {
+          return { ok: false, error: `PromQL ${q}: HTTP ${res.status} from ${env.thanosQueryUrl}, not a Prometheus API answer: ${text.slice(0, 300)}` };
+        }
+        if (body.status !== "success") return { ok: false, error: `PromQL ${q} failed (${body.errorType ?? `HTTP ${res.status}`}): ${body.error ?? text.slice(0, 300)}` };
+        if (body.data?.resultType !== "vector" && body.data?.resultType !== "scalar") return { ok: false, error: `PromQL ${q} returned a ${body.data?.resultType}; a condition needs an instant vector or a scalar` };
+        // A scalar's result is the [time, value] pair itself.
+        const vals = body.data.resultType === "scalar" ? [(body.data.result as unknown as [number, string])[1]] : body.data.result.map((s) => s.value?.[1]);
         actual = vals.length === 0 ? undefined : vals.length === 1 ? vals[0] : vals;
         response = { query: q, result: body.data?.result };
       }
@@ -204,9 +233,16 @@ export async function executeStep(step: Step, device: Device, ctx: TemplateConte
       const why = `condition ${c.operator}${expected !== undefined ? ` ${expected}` : ""} is false (actual ${JSON.stringify(actual)})`;
       return c.onFalse === "stop" ? { ok: true, stop: true, response, error: why } : { ok: false, response, error: why };
     }
-    case "script":
-      // Not built yet: a script runs its own image, which needs a second container in the Job
-      // gated step by step. Refused loudly rather than skipped.
-      return { ok: false, error: "script steps are not executed by this runner version" };
+    case "script": {
+      const sc = step.script!;
+      // Checked when the runbook is validated too; again here because the allow-list may have shrunk since.
+      const problem = scriptImageProblem(sc.image, env.scriptImages ?? []);
+      if (problem) return { ok: false, error: problem };
+      if (!env.runScript) return { ok: false, error: "script steps run as Jobs: this runner has no Kubernetes access to create one" };
+      const out = await env.runScript(step, sc.command.map(r), (sc.args ?? []).map(r), timeout);
+      outputs.set(step.name, out.log.trim());
+      const response = { job: out.job, pod: out.pod, exitCode: out.exitCode, log: out.log, ...(out.truncated ? { logTruncated: true } : {}) };
+      return out.ok ? { ok: true, response } : { ok: false, response, error: out.error };
+    }
   }
 }

@@ -4,6 +4,7 @@
  * parameter patterns that do not compile or defaults that break their own constraints. The
  * first problem found becomes the Runbook's Ready=False condition, naming the field.
  */
+import { scriptImageProblem } from "./script";
 import { EXECUTION_FIELDS, references, TARGET_FIELDS } from "./template";
 import { Parameter, Runbook, Step } from "./types";
 
@@ -73,7 +74,12 @@ export function checkValue(p: Parameter, value: string): string | undefined {
   return undefined;
 }
 
-export function validateRunbook(rb: Runbook): Problem | undefined {
+export interface ValidateOptions {
+  /** The operator's script image allow-list; undefined skips the check (admission-only validation of samples). */
+  scriptImages?: readonly string[];
+}
+
+export function validateRunbook(rb: Runbook, opts: ValidateOptions = {}): Problem | undefined {
   const params = new Map((rb.spec.parameters ?? []).map((p) => [p.name, p]));
   for (const [i, p] of (rb.spec.parameters ?? []).entries()) {
     const problem = checkParameter(p, `spec.parameters[${i}]`);
@@ -92,6 +98,10 @@ export function validateRunbook(rb: Runbook): Problem | undefined {
           if (r.scope === "execution" && !(EXECUTION_FIELDS as readonly string[]).includes(r.name)) return { field, message: `unknown execution field ${r.name} (one of ${EXECUTION_FIELDS.join(", ")})` };
           if (!["params", "target", "execution"].includes(r.scope)) return { field, message: `unknown reference scope ${r.scope} (params, target or execution)` };
         }
+      }
+      if (step.script && opts.scriptImages) {
+        const problem = scriptImageProblem(step.script.image, opts.scriptImages);
+        if (problem) return { field: `${at}.script.image`, message: problem };
       }
       const readStep = step.condition?.step;
       if (readStep !== undefined) {

@@ -15,8 +15,12 @@ import { spawnSync } from "child_process";
 import { tool } from "../../../tests/helpers/tools";
 import { clusterWithCrds, create, readSample } from "./cluster";
 import { GnmiTarget, startGnmiTarget } from "./gnmi-harness";
-import { buildCli, JobRunner, NAMESPACE, OperatorProc, spawnCli, startOperator, until } from "./harness";
+import { IMAGES } from "../../../components/versions";
+import { buildCli, JobRunner, NAMESPACE, OperatorProc, ScriptKubelet, spawnCli, startOperator, until } from "./harness";
 import { installRbac, serviceAccountKubeconfig, userKubeconfig } from "./rbac-setup";
+
+/** A script image the pod runner can run here (tests/helpers/images.ts: its sh and gnmic), pinned as deployed. */
+const SCRIPT_IMAGE = `${IMAGES.gnmic.repository}:${IMAGES.gnmic.tag}`;
 
 const USERS = [
   { name: "alice", token: "alice-token-0123456789", groups: ["helios-admins"] },
@@ -43,6 +47,7 @@ describe("runbook operator on a real API server and NetBox", () => {
   const received: { path: string; body: any }[] = [];
   let operatorEnv: Record<string, string>;
   let gnmi: GnmiTarget;
+  let scripts: ScriptKubelet;
 
   const get = (kind: string, name: string): any => {
     const r = cluster.kubectl(["get", kind, name, "-n", NAMESPACE, "-o", "json"]);
@@ -100,15 +105,19 @@ describe("runbook operator on a real API server and NetBox", () => {
       NETBOX_TOKEN_SECRET: "netbox-token",
       GNMI_CREDENTIALS_SECRET: "gnmi-credentials",
       GNMI_TLS: "insecure",
+      SCRIPT_IMAGES: SCRIPT_IMAGE,
     };
     op = await startOperator(cluster, operatorEnv);
     // The runner gets NETBOX_URL and NETBOX_TOKEN from its stored Job spec (env and secretKeyRef).
     // GNMIC_BIN: the image ships gnmic on PATH; here it is the tools cache's real gnmic.
     jobs = new JobRunner(cluster, { KUBECONFIG: serviceAccountKubeconfig(cluster, "helios-runbook-runner"), GNMIC_BIN: tool("gnmic") });
     jobs.auto((job) => !job.metadata.name.includes("manual"));
+    scripts = new ScriptKubelet(cluster);
+    await scripts.start();
   }, 600_000);
 
   afterAll(async () => {
+    await scripts?.stop();
     await jobs?.stop();
     await op?.stop();
     hooks?.close();
@@ -143,6 +152,57 @@ describe("runbook operator on a real API server and NetBox", () => {
     expect(a.events.filter((e) => e.type === "transition").map((e) => e.to)).toEqual(["Approved", "Running", "Completed"]);
     expect(a.events.find((e) => e.type === "step")).toMatchObject({ step: "tell", state: "Succeeded", response: { status: 200 } });
     expect(jobs.runs.size).toBeGreaterThanOrEqual(1);
+  });
+
+  test("a script step runs its command in its own constrained Job; output and exit code go to status and audit", async () => {
+    const dev = devices[0].name;
+    apply(runbook("scripted", {
+      riskLevel: "low",
+      steps: [
+        { name: "probe", kind: "script", timeoutSeconds: 60, script: { image: SCRIPT_IMAGE, command: ["sh", "-c"], args: ["echo hello from {{ target.device }}; id -u; test ! -w /etc"] } },
+        { name: "said-hello", kind: "condition", condition: { step: "probe", operator: "notEquals", value: "" } },
+      ],
+    }));
+    await until("scripted Ready", () => JSON.parse(cluster.kubectl(["get", "runbook", "scripted", "-o", "json"]).stdout).status?.conditions?.[0]?.status === "True");
+    apply(execution("script-ok", "scripted", { device: dev }));
+    const ex = await waitPhase("script-ok", "Completed", 120_000);
+    const step = ex.status.steps.find((s: any) => s.name === "probe");
+    // The command really ran: its output, with the device rendered in, and as the non-root user of the Job spec.
+    expect(step).toMatchObject({ state: "Succeeded", kind: "script" });
+    expect(step.output).toBe(`hello from ${dev}\n65532`);
+    const event = audit("script-ok").events.find((e) => e.step === "probe");
+    expect(event.response).toMatchObject({ exitCode: 0, log: `hello from ${dev}\n65532\n` });
+    // The stored Job: the constrained spec, whatever the runbook asked for.
+    const job = get("job", event.response.job);
+    const pod = job.spec.template.spec;
+    const c = pod.containers[0];
+    expect(job.spec).toMatchObject({ backoffLimit: 0, activeDeadlineSeconds: 60 });
+    expect(job.metadata.ownerReferences[0]).toMatchObject({ kind: "RunbookExecution", name: "script-ok", controller: true });
+    expect(pod).toMatchObject({ restartPolicy: "Never", automountServiceAccountToken: false, enableServiceLinks: false, securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: "RuntimeDefault" } } });
+    expect(c).toMatchObject({ image: SCRIPT_IMAGE, command: ["sh", "-c"], args: [`echo hello from {{ target.device }}; id -u; test ! -w /etc`.replace("{{ target.device }}", dev)] });
+    expect(c.securityContext).toEqual({ runAsNonRoot: true, privileged: false, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
+    expect(c.resources.limits).toEqual({ cpu: "500m", memory: "128Mi", "ephemeral-storage": "64Mi" });
+    expect(scripts.pods.find((p) => p.job.metadata.name === job.metadata.name)).toMatchObject({ exitCode: 0 });
+    expect(scripts.errors).toEqual([]);
+  });
+
+  test("a failing script fails its step with exit code and output; bad script images are refused before anything runs", async () => {
+    apply(runbook("script-fails", { riskLevel: "low", steps: [{ name: "boom", kind: "script", script: { image: SCRIPT_IMAGE, command: ["sh", "-c", "echo partial; echo broken >&2; exit 3"] } }] }));
+    apply(runbook("script-unlisted", { riskLevel: "low", steps: [{ name: "x", kind: "script", script: { image: "docker.io/library/busybox:1.37", command: ["sh"] } }] }));
+    await until("script-fails Ready", () => JSON.parse(cluster.kubectl(["get", "runbook", "script-fails", "-o", "json"]).stdout).status?.conditions?.[0]?.status === "True");
+    apply(execution("script-bad", "script-fails", { device: devices[0].name }));
+    const ex = await waitPhase("script-bad", "Failed", 120_000);
+    expect(ex.status.steps[0]).toMatchObject({ name: "boom", state: "Failed", error: "script exited 3 (Error)" });
+    // stdout and stderr, both in the log (their interleaving is the pipes', not fixed).
+    expect(ex.status.steps[0].output.split("\n").sort()).toEqual(["broken", "partial"]);
+    expect(ex.status.message).toMatch(/step boom on .* failed: script exited 3/);
+    const unlisted = await until("script-unlisted evaluated", () => JSON.parse(cluster.kubectl(["get", "runbook", "script-unlisted", "-o", "json"]).stdout).status?.conditions?.[0]);
+    expect(unlisted).toMatchObject({ status: "False", reason: "InvalidField", message: `spec.steps[0].script.image: script image docker.io/library/busybox:1.37 is not on the operator's script image allow-list (SCRIPT_IMAGES: ${SCRIPT_IMAGE})` });
+    apply(execution("script-unlisted-ex", "script-unlisted", { device: devices[0].name }));
+    const refused = await waitPhase("script-unlisted-ex", "Failed");
+    expect(refused.status.reason).toBe("RunbookNotReady");
+    const scriptJobs = JSON.parse(cluster.kubectl(["get", "jobs", "-n", NAMESPACE, "-l", "automation.helios.io/execution=script-unlisted-ex", "-o", "json"]).stdout).items;
+    expect(scriptJobs).toEqual([]);
   });
 
   test("interface bounce end to end: the sample runbook takes Ethernet1 down and up over gNMI", async () => {
@@ -239,8 +299,8 @@ describe("runbook operator on a real API server and NetBox", () => {
     const pending = await waitPhase("needs-ok", "PendingApproval");
     expect(pending.status.reason).toBe("AwaitingApproval");
     expect(cluster.kubectl(["get", "job", "rbx-needs-ok", "-n", NAMESPACE]).status).not.toBe(0);
-    const metrics = await (await fetch(`${op.url}/metrics`)).text();
-    expect(metrics).toMatch(/helios_runbook_pending_approvals\{runbook="gated"\} 1/);
+    // The operator's cache follows the stored object by a watch event: polled, not read once.
+    await until("pending approvals gauge", async () => /helios_runbook_pending_approvals\{runbook="gated"\} 1/.test(await (await fetch(`${op.url}/metrics`)).text()), 10_000);
 
     const denied = await approveCli(USERS[2], "needs-ok");
     expect(denied.code).toBe(1);

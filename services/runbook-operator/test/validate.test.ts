@@ -3,6 +3,7 @@
  * cluster: every sample passes; each kind of cross-reference mistake is named by field.
  */
 import { approvalOutcome, approvalsNeeded, canMove } from "../src/machine";
+import { buildScriptJob, parseScriptImages, scriptJobName } from "../src/script";
 import { compare, getValues } from "../src/steps";
 import { references, render } from "../src/template";
 import { Runbook } from "../src/types";
@@ -104,5 +105,36 @@ describe("condition comparison", () => {
   test("gnmic get output unwraps to the leaf value", () => {
     const out = [{ source: "leaf1:57400", timestamp: 1, time: "t", updates: [{ Path: "interfaces/interface[name=Ethernet1]/state/oper-status", values: { "interfaces/interface/state/oper-status": "UP" } }] }];
     expect(getValues(out)).toBe("UP");
+  });
+
+  test("the script image allow-list accepts only pinned images and names the entry it refuses", () => {
+    const digest = `ghcr.io/acme/cli@sha256:${"a".repeat(64)}`;
+    expect(parseScriptImages(` ghcr.io/openconfig/gnmic:0.42.0, ${digest}\n`)).toEqual(["ghcr.io/openconfig/gnmic:0.42.0", digest]);
+    expect(parseScriptImages(undefined)).toEqual([]);
+    expect(() => parseScriptImages("busybox")).toThrow('SCRIPT_IMAGES entry "busybox" has no tag or digest');
+    expect(() => parseScriptImages("registry:5000/busybox")).toThrow("has no tag or digest");
+    expect(() => parseScriptImages("busybox:latest")).toThrow("uses the moving tag latest");
+    expect(() => parseScriptImages("busybox@sha256:abc")).toThrow("has a digest that is not sha256:<64 hex digits>");
+  });
+
+  test("a script step on an image off the allow-list is not Ready, naming the field", () => {
+    const steps = [{ name: "s", kind: "script" as const, script: { image: "busybox:1.37", command: ["sh"] } }];
+    expect(validateRunbook(rb({ steps }), { scriptImages: ["ghcr.io/openconfig/gnmic:0.42.0"] })).toEqual({
+      field: "spec.steps[0].script.image",
+      message: "script image busybox:1.37 is not on the operator's script image allow-list (SCRIPT_IMAGES: ghcr.io/openconfig/gnmic:0.42.0)",
+    });
+    expect(validateRunbook(rb({ steps }), { scriptImages: [] })?.message).toMatch(/allow-list \(SCRIPT_IMAGES\) is empty/);
+    expect(validateRunbook(rb({ steps }), { scriptImages: ["busybox:1.37"] })).toBeUndefined();
+  });
+
+  test("a script Job keeps the constraints whatever the step asks, and its name is deterministic and valid", () => {
+    const ex = { apiVersion: "automation.helios.io/v1alpha1", kind: "RunbookExecution" as const, metadata: { name: "x".repeat(70), namespace: "helios-automation", uid: "u1" }, spec: { runbookRef: { name: "r" }, target: { device: "d" } } };
+    const step = { name: "s", kind: "script" as const, script: { image: "busybox:1.37", command: ["sh"], securityContext: { runAsUser: 1000, runAsNonRoot: true } } };
+    const job = buildScriptJob({ execution: ex, device: "d", step, rollback: false, command: ["sh"], args: [], timeoutSeconds: 30 });
+    expect(job.metadata!.name).toBe(scriptJobName(ex.metadata.name, "d", "s", false));
+    expect(job.metadata!.name!.length).toBeLessThanOrEqual(63);
+    expect(job.metadata!.name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+    expect(scriptJobName(ex.metadata.name, "d", "s", true)).not.toBe(job.metadata!.name);
+    expect(job.spec!.template.spec!.containers[0].securityContext).toEqual({ runAsUser: 1000, runAsNonRoot: true, privileged: false, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
   });
 });
