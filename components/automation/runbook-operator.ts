@@ -18,7 +18,8 @@ import * as path from "path";
 import YAML from "yaml";
 import { HELIOS_ADMIN_RULES, NAMES, OPERATOR_CLUSTER_RULES, OPERATOR_NAMESPACE_RULES, RUNNER_NAMESPACE_RULES } from "../../services/runbook-operator/src/rbac";
 import { GNMI_PORTS } from "../collection/egress-policy";
-import { SecretValue } from "../config";
+import { HeliosServiceImage, SecretValue } from "../config";
+import { serviceImageRef } from "../images";
 import { commonLabels } from "../labels";
 import { NAMESPACES } from "../namespaces";
 
@@ -31,6 +32,8 @@ export const ADMISSION_FILE = path.resolve(__dirname, "..", "..", "services", "r
 export interface RunbookOperatorArgs {
   imageRegistry: string;
   imageTag: string;
+  /** Digest per service image (helios:imageDigests): deploy by digest when set. */
+  imageDigests?: Partial<Record<HeliosServiceImage, string>>;
   netboxUrl: string;
   netboxToken: SecretValue;
   gnmiUsername: string;
@@ -78,7 +81,8 @@ export class RunbookOperator extends pulumi.ComponentResource {
     const ns = NAMESPACES.automation.name;
     const labels = { ...commonLabels(RUNBOOK_OPERATOR_NAME), "helios.io/job": RUNBOOK_OPERATOR_NAME };
     const selector = { "app.kubernetes.io/name": RUNBOOK_OPERATOR_NAME };
-    const image = `${args.imageRegistry}/runbook-operator:${args.imageTag}`;
+    // the operator and its Jobs (RUNNER_IMAGE) run the same reference, by digest when one is given
+    const image = serviceImageRef(args, "runbook-operator");
     const child = { parent: this };
 
     this.crds = runbookCrds().map(

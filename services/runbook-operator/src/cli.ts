@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * helios-runbook-operator <command>
+ * helios-runbook-operator <command> | --version
  *   operator                 the controller (leader-elected) + approval API + /metrics
  *   run --namespace N --execution E    the Job's runner
  *   approve|reject <execution> [--namespace N] [--comment C] [--server URL]
@@ -10,6 +10,7 @@
  * RUNNER_SERVICE_ACCOUNT, GNMI_CREDENTIALS_SECRET, NETBOX_URL, NETBOX_TOKEN(_SECRET),
  * THANOS_QUERY_URL, ALERTMANAGER_URL, GNMI_TLS, GNMIC_BIN, HTTP_PORT, KUBECONFIG.
  */
+import "./version"; // first: `--version` answers before settings are read
 import * as os from "os";
 import { parseArgs } from "util";
 import { Inventory, NetBoxInventory } from "./inventory";
