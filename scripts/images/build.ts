@@ -14,7 +14,7 @@ import { caBundle, extractDebs, fetchDeb, DebInfo, skipDebPath } from "./debs";
 import { gnmicBinary } from "./gnmic";
 import { DEBIAN_PACKAGES, nodeVersion, REPO_ROOT } from "./inputs";
 import { nodeRuntime } from "./node-runtime";
-import { assembleNodeModules, productionClosure } from "./npm-deps";
+import { assembleNodeModules, productionClosure, unusedAtRuntime } from "./npm-deps";
 import { imageIndex, platformImage, PlatformImage, RuntimeConfig, writeLayout } from "./oci";
 import { NODE_PATH, NONROOT, PATH_ENV, ServiceImage } from "./services";
 import { layer, Layer, TarEntry } from "./tar";
@@ -157,7 +157,7 @@ export function buildImages(opts: BuildOptions): ImageResult[] {
         const closure = productionClosure(path.join(REPO_ROOT, "package-lock.json"), `services/${service.name}`, arch);
         const nm = path.join(work, service.name, `node_modules-${arch.oci}`);
         assembleNodeModules(REPO_ROOT, closure, arch, nm, path.join(cache, "npm"));
-        const deps = layer(withParents(treeEntries(nm, "app/node_modules")));
+        const deps = layer(withParents(treeEntries(nm, "app/node_modules", { skip: unusedAtRuntime })));
         const annotations = {
           "org.opencontainers.image.title": service.name,
           "org.opencontainers.image.version": pkg.version,
