@@ -8,8 +8,11 @@ import * as net from "net";
 import * as pulumi from "@pulumi/pulumi";
 import { isIP } from "net";
 import { z } from "zod";
+import { ACCESS_ROLES, DEFAULT_ACCESS_GROUPS } from "./access";
 import { isOfflinePlan } from "./diagnostics";
+import { DEVICE_SECRET_KEYS, secretStoreSchema } from "./secret-store";
 import { TIER_NAMES, TierName } from "./tiers";
+import { ConfigError, stackConfigError } from "./errors";
 
 export const STORAGE_TOPOLOGIES = ["single-dc-minio", "multi-dc-minio", "cloud-s3", "hybrid"] as const;
 export type StorageTopology = (typeof STORAGE_TOPOLOGIES)[number];
@@ -49,6 +52,26 @@ const oidcSchema = z
     apiUrl: url.optional(),
   })
   .strict();
+
+/** IdP group of each access role (components/access.ts), for Grafana's role mapping and the Kubernetes RoleBindings. */
+const groupName = z.string().min(1).regex(/^[^\s'"]+$/, "must be a group name without spaces or quotes");
+const accessGroupsSchema = z
+  .object({
+    admin: groupName.default(DEFAULT_ACCESS_GROUPS.admin),
+    operator: groupName.default(DEFAULT_ACCESS_GROUPS.operator),
+    viewer: groupName.default(DEFAULT_ACCESS_GROUPS.viewer),
+    /** Prefix the clusters' OIDC authenticator puts on groups (kube-apiserver --oidc-groups-prefix). */
+    kubernetesGroupPrefix: z.string().default(""),
+  })
+  .strict()
+  .superRefine((g, ctx) => {
+    const seen = new Map<string, string>();
+    for (const role of ACCESS_ROLES) {
+      const other = seen.get(g[role]);
+      if (other) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [role], message: `is the same group as ${other}; each role needs its own group` });
+      seen.set(g[role], role);
+    }
+  });
 
 const retentionSchema = z
   .object({ raw: duration.default("14d"), downsampled5m: duration.default("30d"), downsampled1h: duration.default("90d") })
@@ -94,12 +117,12 @@ const flowSamplingRatesSchema = z
 /** Declaration of one plain (non-secret) key. */
 interface PlainKey<T extends z.ZodTypeAny> {
   schema: T;
-  /** Structured keys (objects, lists) arrive from Pulumi as JSON text. */
-  json?: boolean;
+  /** Structured keys (objects, lists) arrive from Pulumi as JSON text; "or-string": a bare word is allowed too. */
+  json?: boolean | "or-string";
   doc: string;
 }
 
-function key<T extends z.ZodTypeAny>(schema: T, doc: string, json = false): PlainKey<T> {
+function key<T extends z.ZodTypeAny>(schema: T, doc: string, json: boolean | "or-string" = false): PlainKey<T> {
   return { schema, doc, json };
 }
 
@@ -146,6 +169,11 @@ export const PLAIN_KEYS = {
   ),
   maxmindAccountId: key(z.string().regex(/^[0-9]{1,10}$/, "must be a numeric MaxMind account ID").optional(), "MaxMind account ID for GeoIP updates (the license key is the secret helios:maxmindLicenseKey)."),
   alertEmail: key(emailSchema.optional(), "Email receiver for info alerts: {to, from, smarthost, username}.", true),
+  accessGroups: key(
+    accessGroupsSchema.default({}),
+    "IdP groups of the access roles {admin, operator, viewer, kubernetesGroupPrefix}: Grafana's OIDC role mapping (Admin/Editor/Viewer) and the Kubernetes ClusterRoles helios-admin/helios-operator/helios-viewer bound in every Helios namespace; defaults helios-admin, helios-engineer, helios-viewer.",
+    true,
+  ),
   oidc: key(oidcSchema.optional(), "Grafana OIDC login: {issuerUrl, clientId, groupsClaim}; client secret is helios:oidcClientSecret.", true),
   thanosRetention: key(retentionSchema.default({}), "Thanos compactor retention per resolution: {raw, downsampled5m, downsampled1h}.", true),
   objectStorage: key(objectStorageSchema.default({}), "Object storage details: {bucket, region, publicEndpoint}.", true),
@@ -176,6 +204,11 @@ export const PLAIN_KEYS = {
     z.boolean().default(true),
     "Wait for workloads to become ready and run Helm hooks (default true). false only for clusters that store objects but run no pods (the API-server-only test clusters): objects are created without waiting, Helm hooks are skipped (CRDs a chart installs from a hook must already exist) and admission webhooks that pods would serve are not installed.",
     true,
+  ),
+  secretStore: key(
+    secretStoreSchema,
+    'Where device credentials (gNMI, SNMP, NetBox token, MaxMind key) come from: "pulumi" (default: the helios:* secrets) or an External Secrets store {kind: SecretStore|ClusterSecretStore, name, spec?: {provider: ...}, refreshInterval?, remoteKeys: {gnmi, snmp, netbox, maxmind}} (docs/security.md).',
+    "or-string",
   ),
   snmpUsername: key(z.string().min(1).default("helios"), "SNMPv3 user of the helios_v3 snmp_exporter auth (passwords: secrets helios:snmpAuthPassword / helios:snmpPrivPassword)."),
 } as const;
@@ -221,13 +254,8 @@ export interface HeliosConfig extends PlainConfig {
   planMode: boolean;
 }
 
-/** Thrown for any invalid stack config; the message is meant for the person running `pulumi up`. */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ConfigError";
-  }
-}
+// Thrown for any invalid stack config (and content file): one type, components/errors.ts.
+export { ConfigError };
 
 /** Marks an absent secret in the offline plan; never a usable value. */
 export function planPlaceholder(k: SecretKey): string {
@@ -269,6 +297,13 @@ export function parseHeliosConfig(input: RawConfigInput): HeliosConfig {
       try {
         value = JSON.parse(raw);
       } catch {
+        if (decl.json === "or-string") {
+          value = raw;
+          const bare = decl.schema.safeParse(value);
+          if (bare.success) parsed[k] = bare.data;
+          else problems.push(...bare.error.issues.map((issue) => describeIssue(fullKey, value, issue)));
+          continue;
+        }
         const isBoolean = decl.schema.safeParse(true).success && decl.schema.safeParse(false).success;
         problems.push(
           isBoolean
@@ -287,10 +322,17 @@ export function parseHeliosConfig(input: RawConfigInput): HeliosConfig {
   }
 
   const secrets = {} as Record<SecretKey, SecretValue>;
+  const external = (parsed.secretStore as { type?: string } | undefined)?.type === "external-secrets";
   for (const k of secretNames as SecretKey[]) {
     const fullKey = NS + k;
     const raw = input.values[fullKey];
-    if (raw === undefined) {
+    if (external && (DEVICE_SECRET_KEYS as readonly string[]).includes(k)) {
+      // The stack must hold no device credential at all: the store provides it (secret-store.ts).
+      if (raw !== undefined) {
+        problems.push(`${fullKey}: must not be set when helios:secretStore is an External Secrets store; the credential comes from the store (remove it with \`pulumi config rm ${fullKey}\`)`);
+      }
+      secrets[k] = undefined;
+    } else if (raw === undefined) {
       secrets[k] = input.planMode ? pulumi.secret(planPlaceholder(k)) : undefined;
     } else if (!input.secretKeys.has(fullKey)) {
       problems.push(`${fullKey}: is a secret and must not be plain config; set it with \`pulumi config set --secret ${fullKey} <value>\``);
@@ -303,6 +345,7 @@ export function parseHeliosConfig(input: RawConfigInput): HeliosConfig {
     // Every DC runs the target generator and the flow-enricher: without these the pods
     // would start and fail at runtime, so a real deployment refuses up front (SC-001).
     for (const k of SECRETS_REQUIRED_TO_DEPLOY) {
+      if (external && (DEVICE_SECRET_KEYS as readonly string[]).includes(k)) continue;
       if (secrets[k] === undefined && !problems.some((p) => p.startsWith(NS + k))) {
         problems.push(`${NS}${k}: is required to deploy (${SECRET_KEYS[k]}); set it with \`pulumi config set --secret ${NS}${k} <value>\``);
       }
@@ -342,7 +385,7 @@ export function parseHeliosConfig(input: RawConfigInput): HeliosConfig {
   }
 
   if (problems.length) {
-    throw new ConfigError(`invalid Helios stack config for stack "${input.stack}":\n  - ${problems.join("\n  - ")}`);
+    throw stackConfigError(input.stack, problems);
   }
   return { ...(parsed as PlainConfig), stack: input.stack, secrets, planMode: input.planMode };
 }
@@ -377,6 +420,7 @@ function describeIssue(fullKey: string, value: unknown, issue: z.ZodIssue): stri
   if (issue.code === "unrecognized_keys") {
     return `${where}: unknown field(s) ${issue.keys.join(", ")}`;
   }
+  if (issue.code === "custom" && bad === undefined) return `${where}: ${issue.message}`;
   return `${where}: invalid value ${JSON.stringify(bad)}: ${issue.message}`;
 }
 

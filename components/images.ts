@@ -6,9 +6,12 @@
 import { HeliosServiceImage } from "./config";
 
 export interface ServiceImageArgs {
-  imageRegistry: string;
-  imageTag: string;
-  imageDigests?: Partial<Record<HeliosServiceImage, string>>;
+  /** Registry of the Helios service images (helios:imageRegistry). */
+  readonly imageRegistry: string;
+  /** Tag of the Helios service images (helios:imageTag). */
+  readonly imageTag: string;
+  /** Digest per service image (helios:imageDigests): deploy by digest when set. */
+  readonly imageDigests?: Partial<Record<HeliosServiceImage, string>>;
 }
 
 export function serviceImageRef(args: ServiceImageArgs, service: HeliosServiceImage): string {

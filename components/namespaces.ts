@@ -4,7 +4,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { commonLabels } from "./labels";
+import { TIER_LABEL, commonLabels } from "./labels";
 
 export type PodSecurityLevel = "privileged" | "baseline" | "restricted";
 
@@ -46,7 +46,9 @@ export const NAMESPACE_KEYS = Object.keys(NAMESPACES) as NamespaceKey[];
 
 export interface NamespacesArgs {
   /** Datacenter name, stamped as a label so cross-DC views can tell namespaces apart. */
-  datacenter: string;
+  readonly datacenter: string;
+  /** Scale tier, stamped as a label so policies (anti-affinity at medium and above) know it. */
+  readonly tier: string;
 }
 
 /** Creates the six namespaces with Pod Security labels. */
@@ -69,6 +71,7 @@ export class Namespaces extends pulumi.ComponentResource {
               "kubernetes.io/metadata.name": spec.name,
               "helios.io/datacenter": args.datacenter,
               "helios.io/layer": key,
+              [TIER_LABEL]: args.tier,
               "pod-security.kubernetes.io/enforce": spec.podSecurity,
               "pod-security.kubernetes.io/warn": "restricted",
               "pod-security.kubernetes.io/audit": "restricted",

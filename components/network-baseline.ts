@@ -8,7 +8,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { commonLabels } from "./labels";
 import { NAMESPACES, NAMESPACE_KEYS, NamespaceKey } from "./namespaces";
-import { THANOS_GRPC_PORT } from "./storage/prometheus";
+import { PROMETHEUS_HTTP_PORT, THANOS_GRPC_PORT } from "./storage/prometheus";
+import { THANOS_QUERY_HTTP_PORT } from "./storage/thanos";
 import { MINIO_PORT } from "./storage/topology";
 
 export interface PortSpec {
@@ -61,7 +62,7 @@ export const ALLOW_RULES: readonly AllowRule[] = [
   { name: "scrape-from-storage", to: "flows", from: [{ namespace: "storage" }], ports: tcp(8080, 9404, 9363), why: "Prometheus scrapes goflow2/flow-enricher (8080), Kafka JMX exporter (9404), ClickHouse (9363)" },
   { name: "scrape-from-storage", to: "visualization", from: [{ namespace: "storage" }], ports: tcp(3000, 9093), why: "Prometheus scrapes Grafana and Alertmanager" },
   { name: "alerts-from-storage", to: "visualization", from: [{ namespace: "storage" }], ports: tcp(9093), why: "Prometheus and Thanos ruler send alerts to Alertmanager" },
-  { name: "query-from-visualization", to: "storage", from: [{ namespace: "visualization" }, { namespace: "automation" }], ports: tcp(9090, 10902), why: "Grafana and runbook-operator query Thanos Query / Prometheus over HTTP" },
+  { name: "query-from-visualization", to: "storage", from: [{ namespace: "visualization" }, { namespace: "automation" }], ports: tcp(PROMETHEUS_HTTP_PORT, THANOS_QUERY_HTTP_PORT), why: "Grafana and runbook-operator query Thanos Query / Prometheus over HTTP" },
   { name: "clickhouse-from-visualization", to: "flows", from: [{ namespace: "visualization" }], ports: tcp(8123, 9000), why: "Grafana's ClickHouse datasource" },
   { name: "webhook-from-alertmanager", to: "automation", from: [{ namespace: "visualization" }], ports: tcp(8443), why: "Alertmanager triggers runbooks through the operator's webhook" },
   { name: "flow-export-from-devices", to: "flows", from: [{ managementCidrs: true }], ports: udp(FLOW_PORTS.netflow, FLOW_PORTS.sflow), why: `devices export NetFlow and IPFIX (Service ports ${FLOW_PORTS.netflow} and ${FLOW_PORTS.ipfix}, both to goflow2's one netflow listener on ${FLOW_PORTS.netflow}) and sFlow (${FLOW_PORTS.sflow}) to goflow2` },
@@ -72,13 +73,13 @@ export const ALLOW_RULES: readonly AllowRule[] = [
 
 export interface NetworkBaselineArgs {
   /** `helios:managementCidrs`: sources allowed to export flows. */
-  managementCidrs: string[];
+  readonly managementCidrs: string[];
   /** `helios:ingressFrom`: where ingress/gateway traffic comes from (empty: anywhere). */
-  ingressFrom: { namespaces: string[]; cidrs: string[] };
+  readonly ingressFrom: { namespaces: string[]; cidrs: string[] };
   /** Which conditional rules apply to this stack. */
-  conditions: Record<RuleCondition, boolean>;
+  readonly conditions: Record<RuleCondition, boolean>;
   /** The namespaces, so policies are created after them. */
-  namespaces: Record<NamespaceKey, pulumi.Resource>;
+  readonly namespaces: Record<NamespaceKey, pulumi.Resource>;
 }
 
 /** Default-deny ingress, same-namespace allow (not in POD_LEVEL_NAMESPACES), and ALLOW_RULES as NetworkPolicies. */

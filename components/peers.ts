@@ -9,9 +9,9 @@ import { heliosWarn } from "./diagnostics";
 
 export interface PeerStacksArgs {
   /** Stack names of the peers (`helios:peers`). */
-  peers: string[];
+  readonly peers: string[];
   /** `<organization>/<project>` the peer stacks live under. */
-  stackPrefix: string;
+  readonly stackPrefix: string;
 }
 
 export interface PeerView {

@@ -2,7 +2,10 @@
  * The Helios platform for one datacenter: composes every layer. Each layer is its own
  * ComponentResource module; this file only wires them together.
  */
+import { commonLabels } from "./labels";
+import { SecretStores } from "./secret-store";
 import * as pulumi from "@pulumi/pulumi";
+import { AccessRoles } from "./access";
 import { RunbookOperator } from "./automation/runbook-operator";
 import { Collection } from "./collection";
 import { HeliosConfig } from "./config";
@@ -18,7 +21,7 @@ import { ALERTMANAGER_URL } from "./visualization/alertmanager";
 
 export interface HeliosPlatformArgs {
   /** The validated stack config. */
-  config: HeliosConfig;
+  readonly config: HeliosConfig;
 }
 
 export class HeliosPlatform extends pulumi.ComponentResource {
@@ -38,7 +41,11 @@ export class HeliosPlatform extends pulumi.ComponentResource {
     const { config } = args;
     this.tier = tierSpec(config.tier);
 
-    this.namespaces = new Namespaces("namespaces", { datacenter: config.datacenter }, { parent: this });
+    this.namespaces = new Namespaces("namespaces", { datacenter: config.datacenter, tier: config.tier }, { parent: this });
+    // helios:secretStore with a store spec: Helios creates the External Secrets store(s) too.
+    if (config.secretStore.type === "external-secrets") {
+      new SecretStores("secret-store", { store: config.secretStore, namespaces: this.namespaces.namespaces, labels: commonLabels("secret-store") }, { parent: this });
+    }
     this.network = new NetworkBaseline(
       "network",
       {
@@ -95,6 +102,7 @@ export class HeliosPlatform extends pulumi.ComponentResource {
         imageDigests: config.imageDigests,
         netboxUrl: config.netboxUrl,
         netboxToken: config.secrets.netboxToken,
+        store: config.secretStore,
         netboxFilters: config.netboxFilters,
         dependsOn: [this.namespaces.namespaces.integration, this.namespaces.namespaces.collection],
         crdsReady: [this.storage.prometheus.release],
@@ -110,6 +118,7 @@ export class HeliosPlatform extends pulumi.ComponentResource {
         imageDigests: config.imageDigests,
         netboxUrl: config.netboxUrl,
         netboxToken: config.secrets.netboxToken,
+        store: config.secretStore,
         gnmiUsername: config.gnmiUsername,
         gnmiPassword: config.secrets.gnmiPassword,
         gnmiTlsSkipVerify: config.gnmiTlsSkipVerify,
@@ -122,6 +131,8 @@ export class HeliosPlatform extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+
+    new AccessRoles("access", { groups: config.accessGroups, namespaces: this.namespaces.namespaces, adminClusterRole: this.runbookOperator.adminClusterRole }, { parent: this });
 
     this.registerOutputs({ tier: this.tier.name });
   }

@@ -6,12 +6,15 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { loadHeliosConfig } from "./config";
+import { validateContent } from "./content";
 import { skipAwaitTransformation } from "./k8s/await";
 import { NAMESPACES, NAMESPACE_KEYS } from "./namespaces";
 import { HeliosPlatform } from "./platform";
 
 export function heliosProgram(): Record<string, unknown> {
   const config = loadHeliosConfig();
+  // Content files too, before the first resource: a bad one must not leave a partial update.
+  validateContent(config);
 
   // One explicit provider per stack; never the ambient default (DESIGN.md, Conventions).
   const provider = new k8s.Provider(`k8s-${config.datacenter}`, {

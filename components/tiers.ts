@@ -12,8 +12,8 @@ export type TierName = (typeof TIER_NAMES)[number];
 
 /** Kubernetes resource requests and limits for one container. */
 export interface Resources {
-  requests: { cpu: string; memory: string };
-  limits: { cpu: string; memory: string };
+  readonly requests: { readonly cpu: string; readonly memory: string };
+  readonly limits: { readonly cpu: string; readonly memory: string };
 }
 
 /** Horizontal Pod Autoscaler bounds. */
@@ -189,6 +189,31 @@ export const TIERS: Readonly<Record<TierName, TierSpec>> = {
     grafana: { replicas: 3, resources: res("1", "2Gi", "2", "4Gi") },
   },
 };
+
+/**
+ * Sizes that are the same in every tier: operators, sidecars, one-shot Jobs and small servers
+ * whose load does not grow with devices or flows. Here so that every size has one home.
+ */
+export const FIXED_RESOURCES = {
+  /** flow-enricher's geoip-init and geoipupdate containers (a download a day). */
+  geoipupdate: res("10m", "32Mi", "200m", "128Mi"),
+  /** The ClickHouse migrations Job (clickhouse-migrator, one client connection). */
+  migrationsJob: res("50m", "64Mi", "500m", "256Mi"),
+  /** The Strimzi cluster operator (Helm value `resources`). */
+  strimziOperator: res("200m", "384Mi", "1", "384Mi"),
+  /** The Altinity ClickHouse operator (Helm value `operator.resources`). */
+  clickhouseOperator: res("100m", "128Mi", "500m", "256Mi"),
+  /** helios-targets-sd, the nginx serving target files to Prometheus' http_sd. */
+  targetsSd: res("10m", "16Mi", "100m", "64Mi"),
+  /** gnmic's targets-merge init and sidecar containers (they merge the target ConfigMaps' parts). */
+  gnmicTargetsMerge: res("5m", "16Mi", "100m", "64Mi"),
+  /** Alertmanager (Alertmanager CR `resources`). */
+  alertmanager: res("50m", "128Mi", "500m", "256Mi"),
+  /** The mc Jobs that set up MinIO buckets, users and replication. */
+  mcJob: res("50m", "64Mi", "500m", "256Mi"),
+  /** runbook-operator: a CPU limit well above its request (the policy pack requires limits), so reconcile bursts have room. */
+  runbookOperator: res("50m", "96Mi", "500m", "256Mi"),
+} as const;
 
 export function tierSpec(name: TierName): TierSpec {
   return TIERS[name];

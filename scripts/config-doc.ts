@@ -43,6 +43,10 @@ export function describeType(schema: z.ZodTypeAny): string {
       return (def.options as z.ZodTypeAny[]).map(describeType).join(" or ");
     case z.ZodFirstPartyTypeKind.ZodObject:
       return `object {${Object.keys((schema as z.AnyZodObject).shape).join(", ")}}`;
+    case z.ZodFirstPartyTypeKind.ZodUnknown:
+      // A key validated by hand (helios:secretStore): its schema carries the description.
+      if (schema.description) return schema.description;
+      throw new Error("scripts/config-doc.ts: a z.unknown() key needs .describe(...)");
     default:
       throw new Error(`scripts/config-doc.ts: no description for zod type ${def.typeName}; add one`);
   }

@@ -10,6 +10,10 @@
  *
  * - destroy: destroys the stacks, primaries first.
  *
+ * Every preview and update runs the policy pack in policy/ (`--policy-pack policy/run-pack`): a
+ * mandatory violation stops it naming the resource and the rule, an advisory one is printed. `up`
+ * previews each stack with the pack before its first update, so a violation changes nothing.
+ *
  * Without stack names it takes every Pulumi.<stack>.yaml in the repo. Each run appends what it did
  * (seconds, change counts) to out/deploy/runs.jsonl.
  */
@@ -21,6 +25,13 @@ import { planDeployOrder, StackRole } from "./lib/deploy-order";
 import { readStackConfigFile } from "./lib/stack-config";
 
 const root = path.resolve(__dirname, "..");
+/**
+ * The policy pack every preview and update runs: policy/run-pack starts policy/index.ts. An
+ * executable, not the pack directory: the CLI starts a directory through the language host's
+ * RunPlugin, which the Node.js host built here (v3.68.0) lacks, and runs an executable as the
+ * analyzer plugin itself.
+ */
+const POLICY_PACK = path.join(root, "policy", "run-pack");
 
 function stackRole(stack: string): StackRole {
   const flat = readStackConfigFile(path.join(root, `Pulumi.${stack}.yaml`));
@@ -71,12 +82,13 @@ async function main(): Promise<void> {
   const selected = new Map<string, Stack>();
   for (const name of [...plan.order, ...peers]) selected.set(name, await LocalWorkspace.createOrSelectStack({ stackName: name, workDir: root }));
   const onOutput = (o: string) => process.stdout.write(o);
+  const policyPacks = [POLICY_PACK];
 
   if (command === "preview") {
     fs.mkdirSync(path.join(root, "out", "preview"), { recursive: true });
     for (const name of plan.order) {
       const started = Date.now();
-      const result = await selected.get(name)!.preview({ diff: true, onOutput });
+      const result = await selected.get(name)!.preview({ diff: true, onOutput, policyPacks });
       const changes = result.changeSummary as Record<string, number>;
       record({ command, stack: name, seconds: (Date.now() - started) / 1000, changes, finishedAt: new Date().toISOString() });
       const counts = Object.entries(changes).map(([op, n]) => `${op}: ${n}`).join(", ");
@@ -100,8 +112,16 @@ async function main(): Promise<void> {
   const passes = [...plan.order.map((name) => ({ name, pass: 1 })), ...plan.secondPass.map((name) => ({ name, pass: 2 }))];
   for (const { name, pass } of passes) {
     console.log(`\n=== pulumi up -s ${name}${pass === 2 ? " (second pass: federate the peers deployed after it)" : ""}`);
+    if (pass === 1) {
+      // The Automation API updates without a preview, and an update meets a mandatory policy
+      // violation only when it reaches that resource, after creating what came before. A preview
+      // with the pack first stops the stack before anything changes. (Pass 2 re-runs the same
+      // program with the peers' outputs and relies on the update's own check.)
+      console.log(`\n=== policy gate: pulumi preview -s ${name} --policy-pack policy/run-pack`);
+      await selected.get(name)!.preview({ onOutput, policyPacks });
+    }
     const started = Date.now();
-    const result = await selected.get(name)!.up({ onOutput });
+    const result = await selected.get(name)!.up({ onOutput, policyPacks });
     const changes = (result.summary.resourceChanges ?? {}) as Record<string, number>;
     record({ command, stack: name, pass, seconds: (Date.now() - started) / 1000, changes, finishedAt: new Date().toISOString() });
   }

@@ -1,9 +1,11 @@
 /**
  * `npm run plan -- <stack> [--out DIR]`: the offline synthesis of a stack. Runs the real
  * program under mocks and writes out/<stack>/{summary.json,outputs.json,manifests/,helm/}.
- * Exit 1 with the program's message on invalid config or any other failure.
+ * Exit 1 with the program's message on invalid config, a mandatory policy violation
+ * (policy/rules.ts) or any other failure; advisory policy violations are printed.
  */
 import * as path from "path";
+import { checkPlanPolicies, formatViolation } from "./lib/policy-check";
 import { synthesize, SynthResult } from "./lib/synthesize";
 
 function usage(): never {
@@ -40,6 +42,18 @@ async function main(): Promise<void> {
   const outRoot = path.resolve(outIdx >= 0 ? args[outIdx + 1] ?? usage() : path.join(__dirname, "..", "out"));
   const result = await synthesize({ stack, outRoot, write: true });
   printSummary(result, path.join(outRoot, stack));
+  // The policy pack, as `pulumi preview --policy-pack policy/` runs it: mandatory stops, advisory warns.
+  const policy = checkPlanPolicies(result.resources);
+  if (policy.advisory.length) {
+    console.log(`\nPolicy advisories (${policy.advisory.length}):`);
+    for (const v of policy.advisory) console.log(`  ! ${formatViolation(v)}`);
+  }
+  if (policy.mandatory.length) {
+    console.error(`\nPolicy violations (${policy.mandatory.length} mandatory):`);
+    for (const v of policy.mandatory) console.error(`  x ${formatViolation(v)}`);
+    throw new Error(`${policy.mandatory.length} mandatory policy violation(s) in stack ${stack}`);
+  }
+  console.log(`\nPolicies: ${policy.mandatory.length} mandatory violations, ${policy.advisory.length} advisories`);
 }
 
 main().catch((e: Error) => {

@@ -11,17 +11,24 @@
  * reaches a device but gNMI. Ingress: the approval API (same port as /metrics) from wherever
  * `helios:ingressFrom` says people come from; the baseline already lets Prometheus scrape.
  */
+import { credentialRef, deviceSecret, SecretStoreConfig } from "../secret-store";
 import * as k8s from "@pulumi/kubernetes";
+import { ConfigError } from "../errors";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
 import { HELIOS_ADMIN_RULES, NAMES, OPERATOR_CLUSTER_RULES, OPERATOR_NAMESPACE_RULES, RUNNER_NAMESPACE_RULES } from "../../services/runbook-operator/src/rbac";
+import { ACCESS_RULES } from "../access";
 import { GNMI_PORTS } from "../collection/egress-policy";
 import { HeliosServiceImage, SecretValue } from "../config";
 import { serviceImageRef } from "../images";
 import { commonLabels } from "../labels";
+import { podMonitor, RESTRICTED_CONTAINER, restrictedPod } from "../k8s/workload";
+import { FIXED_RESOURCES } from "../tiers";
 import { NAMESPACES } from "../namespaces";
+import { PROMETHEUS_HTTP_PORT } from "../storage/prometheus";
+import { THANOS_QUERY_HTTP_PORT } from "../storage/thanos";
 
 export const RUNBOOK_OPERATOR_NAME = "helios-runbook-operator";
 export const RUNBOOK_OPERATOR_PORT = 8080;
@@ -30,25 +37,38 @@ export const CRD_DIR = path.resolve(__dirname, "..", "..", "services", "runbook-
 export const ADMISSION_FILE = path.resolve(__dirname, "..", "..", "services", "runbook-operator", "admission", "requested-by.yaml");
 
 export interface RunbookOperatorArgs {
-  imageRegistry: string;
-  imageTag: string;
+  /** Registry of the Helios service images (helios:imageRegistry). */
+  readonly imageRegistry: string;
+  /** Tag of the Helios service images (helios:imageTag). */
+  readonly imageTag: string;
   /** Digest per service image (helios:imageDigests): deploy by digest when set. */
-  imageDigests?: Partial<Record<HeliosServiceImage, string>>;
-  netboxUrl: string;
-  netboxToken: SecretValue;
-  gnmiUsername: string;
-  gnmiPassword: SecretValue;
+  readonly imageDigests?: Partial<Record<HeliosServiceImage, string>>;
+  /** NetBox base URL (helios:netboxUrl). */
+  readonly netboxUrl: string;
+  /** NetBox API token (helios:netboxToken), a Pulumi secret. */
+  readonly netboxToken: SecretValue;
+  /** gNMI username the runner Jobs log in to devices with (helios:gnmiUsername). */
+  readonly gnmiUsername: string;
+  /** gNMI password (helios:gnmiPassword), a Pulumi secret. */
+  readonly gnmiPassword: SecretValue;
+  /** helios:secretStore: device credentials from Pulumi config or from the external store. */
+  readonly store: SecretStoreConfig;
   /** Verify device certificates (tls) or not (skip-verify, labs). */
-  gnmiTlsSkipVerify: boolean;
-  managementCidrs: string[];
+  readonly gnmiTlsSkipVerify: boolean;
+  /** Device management networks (helios:managementCidrs) the pods may reach. */
+  readonly managementCidrs: string[];
   /** Where people reach the approval API from (empty: anywhere through the ingress). */
-  ingressFrom: { namespaces: string[]; cidrs: string[] };
-  thanosQueryUrl: string;
-  alertmanagerUrl: string;
-  replicas?: number;
-  dependsOn: pulumi.Resource[];
+  readonly ingressFrom: { namespaces: string[]; cidrs: string[] };
+  /** Thanos Query's HTTP API (the storage layer's ThanosStack.queryHttpUrl), for pre/post checks. */
+  readonly thanosQueryUrl: string;
+  /** Alertmanager's URL, passed to the operator as ALERTMANAGER_URL. */
+  readonly alertmanagerUrl: string;
+  /** Operator replicas (one leader by Lease); 2 unless given. */
+  readonly replicas?: number;
+  /** Resources to create after (the namespace, and operator releases where named). */
+  readonly dependsOn: pulumi.Resource[];
   /** The release installing the monitoring.coreos.com CRDs (the PodMonitor waits for it). */
-  crdsReady: pulumi.Resource[];
+  readonly crdsReady: pulumi.Resource[];
 }
 
 /** The CRD manifests as parsed objects, in file order. */
@@ -65,7 +85,7 @@ export function requestedByPolicy(): { policy: Record<string, any>; binding: Rec
   const docs = YAML.parseAllDocuments(fs.readFileSync(ADMISSION_FILE, "utf8")).map((d) => d.toJS());
   const policy = docs.find((d) => d.kind === "ValidatingAdmissionPolicy");
   const binding = docs.find((d) => d.kind === "ValidatingAdmissionPolicyBinding");
-  if (!policy || !binding) throw new Error(`${ADMISSION_FILE}: needs a ValidatingAdmissionPolicy and its binding`);
+  if (!policy || !binding) throw new ConfigError(`${ADMISSION_FILE}: needs a ValidatingAdmissionPolicy and its binding`);
   return { policy, binding };
 }
 
@@ -74,6 +94,8 @@ const v4 = (cidr: string) => !cidr.includes(":");
 export class RunbookOperator extends pulumi.ComponentResource {
   public readonly crds: k8s.apiextensions.v1.CustomResourceDefinition[];
   public readonly deployment: k8s.apps.v1.Deployment;
+  /** helios-admin: who may approve runbook executions (bound by components/access.ts). */
+  public readonly adminClusterRole: k8s.rbac.v1.ClusterRole;
   public readonly policyNames: string[] = [];
 
   constructor(name: string, args: RunbookOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -93,14 +115,24 @@ export class RunbookOperator extends pulumi.ComponentResource {
     const policyRes = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(vap.metadata.name, vap as k8s.admissionregistration.v1.ValidatingAdmissionPolicyArgs, { ...child, dependsOn: this.crds });
     new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(vapBinding.metadata.name, vapBinding as k8s.admissionregistration.v1.ValidatingAdmissionPolicyBindingArgs, { ...child, dependsOn: [policyRes] });
 
-    const netbox = new k8s.core.v1.Secret(
-      "runbook-operator-netbox",
-      { metadata: { name: `${RUNBOOK_OPERATOR_NAME}-netbox`, namespace: ns, labels }, type: "Opaque", stringData: { token: args.netboxToken ?? pulumi.secret("") } },
+    const netbox = deviceSecret(
+      `${name}-netbox`,
+      {
+        store: args.store,
+        metadata: { name: `${RUNBOOK_OPERATOR_NAME}-netbox`, namespace: ns, labels },
+        values: { token: args.netboxToken ?? pulumi.secret("") },
+        template: { token: credentialRef("netbox", "token") },
+      },
       { ...child, dependsOn: args.dependsOn },
     );
-    const gnmi = new k8s.core.v1.Secret(
-      "runbook-operator-gnmi",
-      { metadata: { name: `${RUNBOOK_OPERATOR_NAME}-gnmi`, namespace: ns, labels }, type: "Opaque", stringData: { username: args.gnmiUsername, password: args.gnmiPassword ?? pulumi.secret("") } },
+    const gnmi = deviceSecret(
+      `${name}-gnmi`,
+      {
+        store: args.store,
+        metadata: { name: `${RUNBOOK_OPERATOR_NAME}-gnmi`, namespace: ns, labels },
+        values: { username: args.gnmiUsername, password: args.gnmiPassword ?? pulumi.secret("") },
+        template: { username: args.gnmiUsername, password: credentialRef("gnmi", "password") },
+      },
       { ...child, dependsOn: args.dependsOn },
     );
 
@@ -110,9 +142,9 @@ export class RunbookOperator extends pulumi.ComponentResource {
     const subject = (saName: string) => [{ kind: "ServiceAccount", name: saName, namespace: ns }];
     const roleRef = (kind: string, roleName: string) => ({ apiGroup: "rbac.authorization.k8s.io", kind, name: roleName });
 
-    const clusterRole = new k8s.rbac.v1.ClusterRole("runbook-operator-clusterrole", { metadata: { name: RUNBOOK_OPERATOR_NAME, labels }, rules: OPERATOR_CLUSTER_RULES }, child);
+    const clusterRole = new k8s.rbac.v1.ClusterRole(`${name}-clusterrole`, { metadata: { name: RUNBOOK_OPERATOR_NAME, labels }, rules: OPERATOR_CLUSTER_RULES }, child);
     const bindings: pulumi.Resource[] = [
-      new k8s.rbac.v1.ClusterRoleBinding("runbook-operator-clusterrolebinding", { metadata: { name: RUNBOOK_OPERATOR_NAME, labels }, roleRef: roleRef("ClusterRole", RUNBOOK_OPERATOR_NAME), subjects: subject(NAMES.operatorServiceAccount) }, { ...child, dependsOn: [clusterRole, operatorSa] }),
+      new k8s.rbac.v1.ClusterRoleBinding(`${name}-clusterrolebinding`, { metadata: { name: RUNBOOK_OPERATOR_NAME, labels }, roleRef: roleRef("ClusterRole", RUNBOOK_OPERATOR_NAME), subjects: subject(NAMES.operatorServiceAccount) }, { ...child, dependsOn: [clusterRole, operatorSa] }),
     ];
     for (const [id, roleName, rules, saName, saRes] of [
       ["runbook-operator", RUNBOOK_OPERATOR_NAME, OPERATOR_NAMESPACE_RULES, NAMES.operatorServiceAccount, operatorSa],
@@ -121,8 +153,14 @@ export class RunbookOperator extends pulumi.ComponentResource {
       const role = new k8s.rbac.v1.Role(`${id}-role`, { metadata: { name: roleName, namespace: ns, labels }, rules: rules.map((r) => ({ ...r })) }, { ...child, dependsOn: args.dependsOn });
       bindings.push(new k8s.rbac.v1.RoleBinding(`${id}-rolebinding`, { metadata: { name: roleName, namespace: ns, labels }, roleRef: roleRef("Role", roleName), subjects: subject(saName) }, { ...child, dependsOn: [role, saRes] }));
     }
-    // Who may approve is whoever is bound to helios-admin (bindings are the site's business).
-    new k8s.rbac.v1.ClusterRole("helios-admin-clusterrole", { metadata: { name: NAMES.adminClusterRole, labels }, rules: HELIOS_ADMIN_RULES.map((r) => ({ ...r })) }, child);
+    // Who may approve is whoever is bound to helios-admin: the admin access role (components/access.ts
+    // adds its other rules and binds it to helios:accessGroups.admin in every Helios namespace).
+    this.adminClusterRole = new k8s.rbac.v1.ClusterRole(
+      `${name}-helios-admin-clusterrole`,
+      { metadata: { name: NAMES.adminClusterRole, labels }, rules: [...HELIOS_ADMIN_RULES, ...ACCESS_RULES.admin].map((r) => ({ ...r })) },
+      // Named "helios-admin-clusterrole" before children took the component's name: the alias keeps it.
+      { ...child, aliases: [{ name: "helios-admin-clusterrole" }] },
+    );
 
     const env: Record<string, pulumi.Input<string>> = {
       RUNNER_IMAGE: image,
@@ -136,7 +174,7 @@ export class RunbookOperator extends pulumi.ComponentResource {
       HTTP_PORT: String(RUNBOOK_OPERATOR_PORT),
     };
     this.deployment = new k8s.apps.v1.Deployment(
-      "runbook-operator",
+      name,
       {
         metadata: { name: RUNBOOK_OPERATOR_NAME, namespace: ns, labels },
         spec: {
@@ -147,7 +185,7 @@ export class RunbookOperator extends pulumi.ComponentResource {
             metadata: { labels },
             spec: {
               serviceAccountName: NAMES.operatorServiceAccount,
-              securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
+              securityContext: restrictedPod({ user: 65532, group: 65532 }),
               containers: [
                 {
                   name: "operator",
@@ -162,8 +200,8 @@ export class RunbookOperator extends pulumi.ComponentResource {
                   ports: [{ name: "http", containerPort: RUNBOOK_OPERATOR_PORT }],
                   livenessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 20 },
                   readinessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 10 },
-                  resources: { requests: { cpu: "50m", memory: "96Mi" }, limits: { memory: "256Mi" } },
-                  securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } },
+                  resources: FIXED_RESOURCES.runbookOperator,
+                  securityContext: RESTRICTED_CONTAINER,
                 },
               ],
             },
@@ -173,18 +211,13 @@ export class RunbookOperator extends pulumi.ComponentResource {
       { ...child, dependsOn: [...this.crds, netbox, gnmi, ...bindings] },
     );
     new k8s.core.v1.Service(
-      "runbook-operator-svc",
+      `${name}-svc`,
       { metadata: { name: RUNBOOK_OPERATOR_NAME, namespace: ns, labels }, spec: { selector, ports: [{ name: "http", port: RUNBOOK_OPERATOR_PORT, targetPort: "http" }] } },
       { ...child, dependsOn: args.dependsOn },
     );
-    new k8s.apiextensions.CustomResource(
-      "runbook-operator-podmonitor",
-      {
-        apiVersion: "monitoring.coreos.com/v1",
-        kind: "PodMonitor",
-        metadata: { name: RUNBOOK_OPERATOR_NAME, namespace: ns, labels },
-        spec: { jobLabel: "helios.io/job", selector: { matchLabels: selector }, podMetricsEndpoints: [{ port: "http", path: "/metrics", interval: "30s" }] },
-      },
+    podMonitor(
+      `${name}-podmonitor`,
+      { name: RUNBOOK_OPERATOR_NAME, namespace: ns, labels, jobLabel: "helios.io/job", selector: { matchLabels: selector }, endpoints: [{ port: "http", interval: "30s" }] },
       { ...child, dependsOn: [...args.dependsOn, ...args.crdsReady] },
     );
 
@@ -208,7 +241,7 @@ export class RunbookOperator extends pulumi.ComponentResource {
       egress: [
         // Kubernetes API, NetBox, notify webhooks: cluster-specific addresses, never the devices.
         { to: notDevices, ports: [443, 6443, 80, 8000, 8080].map((port) => ({ port, protocol: "TCP" })) },
-        { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": NAMESPACES.storage.name } } }], ports: [{ port: 10902, protocol: "TCP" }, { port: 9090, protocol: "TCP" }] },
+        { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": NAMESPACES.storage.name } } }], ports: [{ port: THANOS_QUERY_HTTP_PORT, protocol: "TCP" }, { port: PROMETHEUS_HTTP_PORT, protocol: "TCP" }] },
         { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": NAMESPACES.visualization.name } } }], ports: [{ port: 9093, protocol: "TCP" }] },
       ],
     });

@@ -3,14 +3,17 @@
  * http_2xx, dns_udp), Deployment (replicas from the tier) and Service.
  */
 import * as path from "path";
+import { ConfigError } from "../errors";
 import * as k8s from "@pulumi/kubernetes";
+import { PROBE_KINDS, ProbeKind } from "../../services/target-generator/src/contract";
 import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
 import { commonLabels } from "../labels";
+import { RESTRICTED_CONTAINER, restrictedPod } from "../k8s/workload";
 import { NAMESPACES } from "../namespaces";
 import { TierSpec } from "../tiers";
 import { IMAGES, imageRef } from "../versions";
-import { CONFIG_DIR, CollectionContentError, isObject, readYamlObject } from "./content";
+import { CONFIG_DIR, isObject, readYamlObject } from "./content";
 import { sha } from "./snmp-exporter";
 
 export const BLACKBOX_PORT = 9115;
@@ -22,26 +25,29 @@ export const PROBE_MODULES = {
   tcp: { module: "tcp_connect", prober: "tcp" },
   http: { module: "http_2xx", prober: "http" },
   dns: { module: "dns_udp", prober: "dns" },
-} as const;
-export type ProbeKind = keyof typeof PROBE_MODULES;
-export const PROBE_KINDS = Object.keys(PROBE_MODULES) as ProbeKind[];
+} as const satisfies Record<ProbeKind, { module: string; prober: string }>;
+// The probe kinds are the target generator's (one file_sd file each); a module per kind is checked above.
+export { PROBE_KINDS };
+export type { ProbeKind };
 
 /** The blackbox config, checked to define every module the probe kinds use with the right prober. */
 export function renderBlackboxConfig(file = BLACKBOX_FILE): string {
   const doc = readYamlObject(file);
-  if (!isObject(doc.modules)) throw new CollectionContentError(`${file}: needs a "modules" mapping`);
+  if (!isObject(doc.modules)) throw new ConfigError(`${file}: needs a "modules" mapping`);
   for (const kind of PROBE_KINDS) {
     const { module, prober } = PROBE_MODULES[kind];
     const m = doc.modules[module];
-    if (!isObject(m)) throw new CollectionContentError(`${file}: module "${module}" (probe kind ${kind}) is missing`);
-    if (m.prober !== prober) throw new CollectionContentError(`${file}: module "${module}" must use prober "${prober}", not ${JSON.stringify(m.prober)}`);
+    if (!isObject(m)) throw new ConfigError(`${file}: module "${module}" (probe kind ${kind}) is missing`);
+    if (m.prober !== prober) throw new ConfigError(`${file}: module "${module}" must use prober "${prober}", not ${JSON.stringify(m.prober)}`);
   }
   return YAML.stringify(doc, { lineWidth: 0 });
 }
 
 export interface BlackboxExporterArgs {
-  tier: TierSpec;
-  dependsOn: pulumi.Input<pulumi.Resource>[];
+  /** Scale tier: sizes and replica counts (components/tiers.ts). */
+  readonly tier: TierSpec;
+  /** Resources to create after (the namespace, and operator releases where named). */
+  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
 export const BLACKBOX_NAME = "blackbox-exporter";
@@ -72,9 +78,7 @@ export class BlackboxExporter extends pulumi.ComponentResource {
             spec: {
               automountServiceAccountToken: false,
               securityContext: {
-                runAsNonRoot: true,
-                runAsUser: 65534,
-                seccompProfile: { type: "RuntimeDefault" },
+                ...restrictedPod({ user: 65534 }),
                 // Unprivileged ICMP echo sockets instead of NET_RAW (a "safe" sysctl; the
                 // namespace enforces the baseline Pod Security level for this).
                 sysctls: [{ name: "net.ipv4.ping_group_range", value: "0 2147483647" }],
@@ -88,7 +92,7 @@ export class BlackboxExporter extends pulumi.ComponentResource {
                   resources: args.tier.blackboxExporter.resources,
                   readinessProbe: { httpGet: { path: "/-/healthy", port: "http" } },
                   livenessProbe: { httpGet: { path: "/-/healthy", port: "http" }, periodSeconds: 30 },
-                  securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                  securityContext: RESTRICTED_CONTAINER,
                   volumeMounts: [{ name: "config", mountPath: "/etc/blackbox_exporter", readOnly: true }],
                 },
               ],

@@ -62,8 +62,10 @@ export const EGRESS_RULES: readonly EgressRule[] = [
 ];
 
 export interface CollectionEgressArgs {
-  managementCidrs: string[];
-  dependsOn: pulumi.Input<pulumi.Resource>[];
+  /** Device management networks (helios:managementCidrs) the pods may reach. */
+  readonly managementCidrs: string[];
+  /** Resources to create after (the collection namespace). */
+  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
 export class CollectionEgress extends pulumi.ComponentResource {

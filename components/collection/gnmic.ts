@@ -9,15 +9,18 @@
  * its selector matches, v0.42 watches its Endpoints; each member's instance name must be its
  * pod name.
  */
+import { credentialRef, deviceSecret, SecretStoreConfig } from "../secret-store";
 import * as path from "path";
+import { ConfigError } from "../errors";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
 import { commonLabels } from "../labels";
+import { cpuHpa, RESTRICTED_CONTAINER, restrictedPod } from "../k8s/workload";
 import { NAMESPACES } from "../namespaces";
-import { TierSpec } from "../tiers";
+import { FIXED_RESOURCES, TierSpec } from "../tiers";
 import { IMAGES, imageRef } from "../versions";
-import { CONFIG_DIR, CollectionContentError, isObject, listFiles, readYamlObject } from "./content";
+import { CONFIG_DIR, isObject, listFiles, readYamlObject } from "./content";
 import { sha } from "./snmp-exporter";
 
 export const GNMIC_DIR = path.join(CONFIG_DIR, "gnmic");
@@ -84,23 +87,23 @@ export function loadGnmicSubscriptions(dir = path.join(GNMIC_DIR, "subscriptions
   for (const file of listFiles(dir, [".yaml", ".yml"])) {
     for (const [name, sub] of Object.entries(readYamlObject(file))) {
       const where = `${file}: subscription "${name}"`;
-      if (subs[name]) throw new CollectionContentError(`${where} is defined twice`);
-      if (!isObject(sub)) throw new CollectionContentError(`${where} must be a mapping`);
+      if (subs[name]) throw new ConfigError(`${where} is defined twice`);
+      if (!isObject(sub)) throw new ConfigError(`${where} must be a mapping`);
       if (!Array.isArray(sub.paths) || !sub.paths.length || sub.paths.some((p) => typeof p !== "string" || !p.startsWith("/"))) {
-        throw new CollectionContentError(`${where}: "paths" must be a non-empty list of absolute gNMI paths`);
+        throw new ConfigError(`${where}: "paths" must be a non-empty list of absolute gNMI paths`);
       }
-      if (!SUBSCRIPTION_MODES.has(String(sub.mode))) throw new CollectionContentError(`${where}: mode must be one of ${[...SUBSCRIPTION_MODES].join(", ")}`);
+      if (!SUBSCRIPTION_MODES.has(String(sub.mode))) throw new ConfigError(`${where}: mode must be one of ${[...SUBSCRIPTION_MODES].join(", ")}`);
       if (sub.mode === "stream" && !STREAM_MODES.has(String(sub["stream-mode"]))) {
-        throw new CollectionContentError(`${where}: stream-mode must be one of ${[...STREAM_MODES].join(", ")}`);
+        throw new ConfigError(`${where}: stream-mode must be one of ${[...STREAM_MODES].join(", ")}`);
       }
       if (sub["stream-mode"] === "sample" && !/^[0-9]+(ms|s|m)$/.test(String(sub["sample-interval"]))) {
-        throw new CollectionContentError(`${where}: sample subscriptions need a sample-interval such as 30s`);
+        throw new ConfigError(`${where}: sample subscriptions need a sample-interval such as 30s`);
       }
       subs[name] = sub;
     }
   }
   for (const needed of GNMIC_SUBSCRIPTIONS) {
-    if (!subs[needed]) throw new CollectionContentError(`${dir}: subscription "${needed}" is missing (the target generator's profiles use it)`);
+    if (!subs[needed]) throw new ConfigError(`${dir}: subscription "${needed}" is missing (the target generator's profiles use it)`);
   }
   return subs;
 }
@@ -110,12 +113,12 @@ export function renderGnmicConfig(opts: GnmicRenderOptions, dir = GNMIC_DIR): st
   const base = readYamlObject(path.join(dir, "gnmic.yaml"));
   const processorsFile = path.join(dir, "processors.yaml");
   const processors = readYamlObject(processorsFile).processors;
-  if (!isObject(processors)) throw new CollectionContentError(`${processorsFile}: needs a "processors" mapping`);
+  if (!isObject(processors)) throw new ConfigError(`${processorsFile}: needs a "processors" mapping`);
   const outputs = base.outputs;
-  if (!isObject(outputs) || !isObject(outputs.prometheus)) throw new CollectionContentError(`${dir}/gnmic.yaml: needs outputs.prometheus`);
+  if (!isObject(outputs) || !isObject(outputs.prometheus)) throw new ConfigError(`${dir}/gnmic.yaml: needs outputs.prometheus`);
   for (const [outName, out] of Object.entries(outputs)) {
     for (const p of ((out as Record<string, unknown>)["event-processors"] ?? []) as string[]) {
-      if (!processors[p]) throw new CollectionContentError(`${dir}/gnmic.yaml: output ${outName} uses processor "${p}", not defined in ${processorsFile}`);
+      if (!processors[p]) throw new ConfigError(`${dir}/gnmic.yaml: output ${outName} uses processor "${p}", not defined in ${processorsFile}`);
     }
   }
   const config: Record<string, unknown> = { ...base };
@@ -127,7 +130,7 @@ export function renderGnmicConfig(opts: GnmicRenderOptions, dir = GNMIC_DIR): st
   if (opts.clusterNamespace) {
     const clustering = base.clustering as Record<string, unknown>;
     if (clustering["cluster-name"] !== GNMIC_CLUSTER_NAME) {
-      throw new CollectionContentError(`${dir}/gnmic.yaml: clustering.cluster-name must be "${GNMIC_CLUSTER_NAME}" (the API Service is named after it)`);
+      throw new ConfigError(`${dir}/gnmic.yaml: clustering.cluster-name must be "${GNMIC_CLUSTER_NAME}" (the API Service is named after it)`);
     }
     config.clustering = { ...clustering, locker: { ...(clustering.locker as object), namespace: opts.clusterNamespace } };
   } else {
@@ -139,20 +142,30 @@ export function renderGnmicConfig(opts: GnmicRenderOptions, dir = GNMIC_DIR): st
 }
 
 export interface GnmicArgs {
-  tier: TierSpec;
+  /** Scale tier: sizes and replica counts (components/tiers.ts). */
+  readonly tier: TierSpec;
   /** ConfigMaps holding `targets*.yaml` (the target generator's base and overflow ones, or the static one). */
-  targetsConfigMaps: string[];
+  readonly targetsConfigMaps: string[];
   /** True when the targets ConfigMap may not exist yet (the generator creates it). */
-  targetsOptional: boolean;
-  username: pulumi.Input<string>;
-  password: pulumi.Input<string>;
+  readonly targetsOptional: boolean;
+  /** gNMI username gnmic logs in to devices with. */
+  readonly username: string;
+  /** gNMI password, a Pulumi secret output. */
+  readonly password: pulumi.Input<string>;
+  /** helios:secretStore: the password from Pulumi config or from the external store. */
+  readonly store: SecretStoreConfig;
   /** PEM CA bundle for device certificates; absent = system roots. */
-  tlsCa?: pulumi.Input<string>;
-  tlsSkipVerify: boolean;
-  dependsOn: pulumi.Input<pulumi.Resource>[];
+  readonly tlsCa?: pulumi.Input<string>;
+  /** Skip verifying device certificates (labs only). */
+  readonly tlsSkipVerify: boolean;
+  /** Resources to create after (the namespace, and operator releases where named). */
+  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
   /** The Helm release that installs the monitoring.coreos.com CRDs. */
-  crdsReady: pulumi.Resource[];
+  readonly crdsReady: pulumi.Resource[];
 }
+
+/** The Secret gnmic reads GNMIC_USERNAME/GNMIC_PASSWORD from (made by Pulumi or by External Secrets). */
+export const GNMIC_CREDENTIALS_SECRET = "gnmic-credentials";
 
 export class Gnmic extends pulumi.ComponentResource {
   public readonly statefulSet: k8s.apps.v1.StatefulSet;
@@ -171,9 +184,14 @@ export class Gnmic extends pulumi.ComponentResource {
       tls: { caFile: args.tlsCa ? "/etc/gnmic/tls/ca.crt" : undefined, skipVerify: args.tlsSkipVerify },
     });
     const config = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: { name: "gnmic-config", namespace: ns, labels }, data: { "gnmic.yaml": text } }, child);
-    const credentials = new k8s.core.v1.Secret(
+    const credentials = deviceSecret(
       `${name}-credentials`,
-      { metadata: { name: "gnmic-credentials", namespace: ns, labels }, stringData: { GNMIC_USERNAME: args.username, GNMIC_PASSWORD: args.password } },
+      {
+        store: args.store,
+        metadata: { name: GNMIC_CREDENTIALS_SECRET, namespace: ns, labels },
+        values: { GNMIC_USERNAME: args.username, GNMIC_PASSWORD: args.password },
+        template: { GNMIC_USERNAME: args.username, GNMIC_PASSWORD: credentialRef("gnmi", "password") },
+      },
       child,
     );
     const tls = args.tlsCa
@@ -236,8 +254,8 @@ export class Gnmic extends pulumi.ComponentResource {
       image: imageRef(IMAGES.gnmic),
       command: ["/bin/sh", "-c", GNMIC_TARGETS_MERGE_SCRIPT],
       env: once ? [{ name: "ONCE", value: "1" }] : [],
-      resources: { requests: { cpu: "5m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
-      securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+      resources: FIXED_RESOURCES.gnmicTargetsMerge,
+      securityContext: RESTRICTED_CONTAINER,
       volumeMounts: [
         { name: "targets", mountPath: GNMIC_TARGETS_DIR, readOnly: true },
         { name: "targets-merged", mountPath: path.dirname(GNMIC_MERGED_TARGETS) },
@@ -261,7 +279,7 @@ export class Gnmic extends pulumi.ComponentResource {
             metadata: { labels: { ...labels, ...selector }, annotations: { "helios.io/config-sha": sha(text) } },
             spec: {
               serviceAccountName: sa.metadata.name,
-              securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: "RuntimeDefault" } },
+              securityContext: restrictedPod({ user: 1000 }),
               initContainers: [merger("targets-merge-init", true)],
               containers: [
                 merger("targets-merge", false),
@@ -272,7 +290,7 @@ export class Gnmic extends pulumi.ComponentResource {
                   env: [
                     { name: "GNMIC_CLUSTERING_INSTANCE_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
                   ],
-                  envFrom: [{ secretRef: { name: credentials.metadata.name } }],
+                  envFrom: [{ secretRef: { name: GNMIC_CREDENTIALS_SECRET } }],
                   ports: [
                     { name: "prom-output", containerPort: GNMIC_PROM_PORT },
                     { name: "api", containerPort: GNMIC_API_PORT },
@@ -280,7 +298,7 @@ export class Gnmic extends pulumi.ComponentResource {
                   resources: args.tier.gnmic.resources,
                   readinessProbe: { tcpSocket: { port: "api" } },
                   livenessProbe: { tcpSocket: { port: "api" }, periodSeconds: 30 },
-                  securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                  securityContext: RESTRICTED_CONTAINER,
                   volumeMounts: mounts,
                 },
               ],
@@ -290,22 +308,10 @@ export class Gnmic extends pulumi.ComponentResource {
         },
       },
       // The HPA owns the replica count after creation.
-      { ...child, ignoreChanges: ["spec.replicas"] },
+      { ...child, dependsOn: [...args.dependsOn, credentials], ignoreChanges: ["spec.replicas"] },
     );
 
-    new k8s.autoscaling.v2.HorizontalPodAutoscaler(
-      `${name}-hpa`,
-      {
-        metadata: { name: GNMIC_NAME, namespace: ns, labels },
-        spec: {
-          scaleTargetRef: { apiVersion: "apps/v1", kind: "StatefulSet", name: this.statefulSet.metadata.name },
-          minReplicas: args.tier.gnmic.hpa.min,
-          maxReplicas: args.tier.gnmic.hpa.max,
-          metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: args.tier.gnmic.hpa.targetCpuPercent } } }],
-        },
-      },
-      child,
-    );
+    cpuHpa(`${name}-hpa`, { name: GNMIC_NAME, namespace: ns, labels, kind: "StatefulSet", target: this.statefulSet.metadata.name, range: args.tier.gnmic.hpa }, child);
     this.registerOutputs({ statefulSet: GNMIC_NAME, apiService: GNMIC_API_SERVICE });
   }
 }

@@ -14,12 +14,13 @@ import { StaticTargets } from "./static-targets";
 
 export interface CollectionArgs {
   /** The validated stack config (management CIDRs, credentials, target source). */
-  config: HeliosConfig;
-  tier: TierSpec;
+  readonly config: HeliosConfig;
+  /** Scale tier: sizes and replica counts (components/tiers.ts). */
+  readonly tier: TierSpec;
   /** The helios-collection Namespace; everything is created after it. */
-  namespace: pulumi.Resource;
+  readonly namespace: pulumi.Resource;
   /** The Helm release(s) that install the monitoring.coreos.com CRDs (kube-prometheus-stack). */
-  crdsReady?: pulumi.Resource[];
+  readonly crdsReady?: pulumi.Resource[];
 }
 
 export class Collection extends pulumi.ComponentResource {
@@ -51,6 +52,7 @@ export class Collection extends pulumi.ComponentResource {
         targetsOptional,
         username: config.gnmiUsername,
         password: secrets.gnmiPassword ?? pulumi.secret(""),
+        store: config.secretStore,
         tlsCa: secrets.gnmiTlsCa,
         tlsSkipVerify: config.gnmiTlsSkipVerify,
         dependsOn,
@@ -70,6 +72,8 @@ export class Collection extends pulumi.ComponentResource {
             SNMP_PRIV_PASSWORD: privPassword,
           }),
         ),
+        username: config.snmpUsername,
+        store: config.secretStore,
         dependsOn,
       },
       { parent: this },

@@ -16,8 +16,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { commonLabels, TAXONOMY_LABELS } from "../labels";
+import { RESTRICTED_CONTAINER, restrictedPod } from "../k8s/workload";
+import { FIXED_RESOURCES } from "../tiers";
 import { NAMESPACES } from "../namespaces";
 import { IMAGES, imageRef } from "../versions";
+import { configMapName, FILE_KEYS, Kind, KINDS, MAX_EXTRA_CONFIGMAPS, partKey, probeFileKey, withOverflow } from "../../services/target-generator/src/contract";
 import { BLACKBOX_NAME, BLACKBOX_PORT, PROBE_KINDS, ProbeKind } from "./blackbox-exporter";
 import { GNMIC_NAME } from "./gnmic";
 import { sha, SNMP_BASE_MODULE, SNMP_EXPORTER_NAME, SNMP_EXPORTER_PORT } from "./snmp-exporter";
@@ -25,33 +28,25 @@ import { sha, SNMP_BASE_MODULE, SNMP_EXPORTER_NAME, SNMP_EXPORTER_PORT } from ".
 export const TARGETS_SD_NAME = "helios-targets-sd";
 export const TARGETS_SD_PORT = 8080;
 
-/** The target ConfigMaps (names and keys are the target generator's contract). */
-export const GENERATED_TARGETS = {
-  gnmic: { configMap: "helios-targets-gnmic", keys: ["targets.yaml"] },
-  snmp: { configMap: "helios-targets-snmp", keys: ["snmp.json"] },
-  blackbox: { configMap: "helios-targets-blackbox", keys: ["icmp.json", "tcp.json", "http.json", "dns.json"] },
-  prometheus: { configMap: "helios-targets-prometheus", keys: ["prometheus.json"] },
-} as const;
-export type TargetKind = keyof typeof GENERATED_TARGETS;
+/**
+ * The target ConfigMaps: names, keys, overflow count and part keys are the target generator's
+ * contract, imported from the service (services/target-generator/src/contract.ts), never re-spelled.
+ */
+export type TargetKind = Kind;
+export const GENERATED_TARGETS = Object.fromEntries(KINDS.map((k) => [k, { configMap: configMapName(k), keys: FILE_KEYS[k] }])) as {
+  readonly [K in TargetKind]: { readonly configMap: string; readonly keys: readonly string[] };
+};
 /**
  * The generator splits a large file into parts (`snmp.json`, `snmp-1.json`, ...) spread over
- * `helios-targets-<kind>` and `helios-targets-<kind>-1..-8` (services/target-generator/src/plan.ts,
- * MAX_EXTRA_CONFIGMAPS = 8). Consumers mount all of them into one directory (projected volume)
- * and read every part.
+ * `helios-targets-<kind>` and its overflow ConfigMaps. Consumers mount all of them into one
+ * directory (projected volume) and read every part.
  */
-export const MAX_EXTRA_TARGET_CONFIGMAPS = 8;
-export const MAX_TARGET_PARTS = MAX_EXTRA_TARGET_CONFIGMAPS + 1;
-
-/** Key of part `i` of a target file: snmp.json, snmp-1.json, ... */
-export function partKey(key: string, i: number): string {
-  if (i === 0) return key;
-  const dot = key.lastIndexOf(".");
-  return `${key.slice(0, dot)}-${i}${key.slice(dot)}`;
-}
+export const MAX_TARGET_PARTS = MAX_EXTRA_CONFIGMAPS + 1;
+export { partKey };
 
 /** ConfigMaps one kind's targets may be spread over (generator mode), or the one static ConfigMap. */
 export function targetSources(base: string, generated: boolean): string[] {
-  return generated ? [base, ...Array.from({ length: MAX_EXTRA_TARGET_CONFIGMAPS }, (_, i) => `${base}-${i + 1}`)] : [base];
+  return generated ? withOverflow(base) : [base];
 }
 
 /**
@@ -136,7 +131,7 @@ export function scrapeJobs(exporters: { snmp: string; blackbox: string } = {
 }): ScrapeJob[] {
   const snmp: ScrapeJob = {
     jobName: "snmp",
-    targets: { kind: "snmp", key: "snmp.json" },
+    targets: { kind: "snmp", key: FILE_KEYS.snmp[0] },
     metricsPath: "/snmp",
     scrapeInterval: "60s",
     scrapeTimeout: "50s",
@@ -149,7 +144,7 @@ export function scrapeJobs(exporters: { snmp: string; blackbox: string } = {
   };
   const probe = (kind: ProbeKind): ScrapeJob => ({
     jobName: `blackbox-${kind}`,
-    targets: { kind: "blackbox", key: `${kind}.json` },
+    targets: { kind: "blackbox", key: probeFileKey(kind) },
     metricsPath: "/probe",
     scrapeInterval: "30s",
     scrapeTimeout: "25s",
@@ -205,11 +200,13 @@ export function keepsTaxonomy(rules: Relabel[]): boolean {
 
 export interface CollectionScrapeArgs {
   /** Target ConfigMap name per kind, and whether it may be missing (generator mode). */
-  targetConfigMaps: Record<TargetKind, string>;
-  targetsOptional: boolean;
-  dependsOn: pulumi.Input<pulumi.Resource>[];
+  readonly targetConfigMaps: Record<TargetKind, string>;
+  /** True in generator mode: the target ConfigMaps may not exist yet. */
+  readonly targetsOptional: boolean;
+  /** Resources to create after (the namespace, and operator releases where named). */
+  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
   /** The Helm release that installs the monitoring.coreos.com CRDs. */
-  crdsReady: pulumi.Resource[];
+  readonly crdsReady: pulumi.Resource[];
 }
 
 /** The http_sd server, its ingress allowance from Prometheus, the ScrapeConfigs and gnmic's ServiceMonitor. */
@@ -242,15 +239,15 @@ export class CollectionScrape extends pulumi.ComponentResource {
             metadata: { labels: { ...labels, ...selector }, annotations: { "helios.io/config-sha": sha(renderSdNginxConfig()) } },
             spec: {
               automountServiceAccountToken: false,
-              securityContext: { runAsNonRoot: true, runAsUser: 101, seccompProfile: { type: "RuntimeDefault" } },
+              securityContext: restrictedPod({ user: 101 }),
               containers: [
                 {
                   name: "nginx",
                   image: imageRef(IMAGES.targetsSd),
                   ports: [{ name: "http", containerPort: TARGETS_SD_PORT }],
-                  resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+                  resources: FIXED_RESOURCES.targetsSd,
                   readinessProbe: { tcpSocket: { port: "http" } },
-                  securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                  securityContext: RESTRICTED_CONTAINER,
                   // Each ConfigMap is a directory (never subPath), so the kubelet's in-place
                   // updates are served without a restart. URL: /<configmap>/<key>.
                   volumeMounts: [

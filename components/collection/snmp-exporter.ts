@@ -6,17 +6,20 @@
  * (config/snmp/auths.yml with ${VAR} placeholders filled from stack secrets) go to a Secret.
  * snmp_exporter reads both with two --config.file flags (directory mounts, no subPath).
  */
+import { credentialRef, deviceSecret, SecretStoreConfig } from "../secret-store";
 import { heliosWarn } from "../diagnostics";
+import { ConfigError } from "../errors";
 import { createHash } from "crypto";
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
 import { commonLabels } from "../labels";
+import { RESTRICTED_CONTAINER, restrictedPod } from "../k8s/workload";
 import { NAMESPACES } from "../namespaces";
 import { TierSpec } from "../tiers";
 import { IMAGES, imageRef } from "../versions";
-import { CONFIG_DIR, CollectionContentError, isObject, listFiles, OID, readYamlObject } from "./content";
+import { CONFIG_DIR, isObject, listFiles, OID, readYamlObject } from "./content";
 
 export const SNMP_EXPORTER_PORT = 9116;
 export const SNMP_DIR = path.join(CONFIG_DIR, "snmp");
@@ -35,44 +38,44 @@ export function loadSnmpModules(dir = path.join(SNMP_DIR, "modules")): Record<st
   for (const file of listFiles(dir, [".yml", ".yaml"])) {
     const doc = readYamlObject(file);
     const extra = Object.keys(doc).filter((k) => k !== "modules");
-    if (extra.length) throw new CollectionContentError(`${file}: only a top-level "modules" key is allowed, found ${extra.join(", ")}`);
-    if (!isObject(doc.modules)) throw new CollectionContentError(`${file}: "modules" must be a mapping of module name to module`);
+    if (extra.length) throw new ConfigError(`${file}: only a top-level "modules" key is allowed, found ${extra.join(", ")}`);
+    if (!isObject(doc.modules)) throw new ConfigError(`${file}: "modules" must be a mapping of module name to module`);
     for (const [name, module] of Object.entries(doc.modules)) {
-      if (origin[name]) throw new CollectionContentError(`${file}: module "${name}" is already defined in ${origin[name]}`);
+      if (origin[name]) throw new ConfigError(`${file}: module "${name}" is already defined in ${origin[name]}`);
       validateModule(file, name, module);
       modules[name] = module as Record<string, unknown>;
       origin[name] = file;
     }
   }
-  if (!modules[SNMP_BASE_MODULE]) throw new CollectionContentError(`${dir}: the base module "${SNMP_BASE_MODULE}" is missing`);
+  if (!modules[SNMP_BASE_MODULE]) throw new ConfigError(`${dir}: the base module "${SNMP_BASE_MODULE}" is missing`);
   return modules;
 }
 
 function validateModule(file: string, name: string, module: unknown): void {
   const where = `${file}: module "${name}"`;
-  if (!/^[a-z0-9_]+$/.test(name)) throw new CollectionContentError(`${where}: name must be lowercase letters, digits and '_'`);
-  if (!isObject(module)) throw new CollectionContentError(`${where}: must be a mapping`);
+  if (!/^[a-z0-9_]+$/.test(name)) throw new ConfigError(`${where}: name must be lowercase letters, digits and '_'`);
+  if (!isObject(module)) throw new ConfigError(`${where}: must be a mapping`);
   const walk = (module.walk ?? []) as unknown[];
   const get = (module.get ?? []) as unknown[];
   for (const [key, list] of [["walk", walk], ["get", get]] as const) {
     if (!Array.isArray(list) || list.some((o) => typeof o !== "string" || !OID.test(o))) {
-      throw new CollectionContentError(`${where}: "${key}" must be a list of numeric OIDs`);
+      throw new ConfigError(`${where}: "${key}" must be a list of numeric OIDs`);
     }
   }
-  if (!Array.isArray(module.metrics) || module.metrics.length === 0) throw new CollectionContentError(`${where}: needs a non-empty "metrics" list`);
+  if (!Array.isArray(module.metrics) || module.metrics.length === 0) throw new ConfigError(`${where}: needs a non-empty "metrics" list`);
   const fetched = [...walk, ...get] as string[];
   const covered = (oid: string) => fetched.some((f) => oid === f || oid.startsWith(`${f}.`) || f.startsWith(`${oid}.`));
   for (const m of module.metrics as unknown[]) {
     if (!isObject(m) || typeof m.name !== "string" || typeof m.oid !== "string" || typeof m.type !== "string") {
-      throw new CollectionContentError(`${where}: every metric needs name, oid and type`);
+      throw new ConfigError(`${where}: every metric needs name, oid and type`);
     }
-    if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(m.name)) throw new CollectionContentError(`${where}: metric name "${m.name}" is not a Prometheus metric name`);
-    if (!OID.test(m.oid)) throw new CollectionContentError(`${where}: metric ${m.name} has a non-numeric oid "${m.oid}"`);
-    if (!METRIC_TYPES.has(m.type)) throw new CollectionContentError(`${where}: metric ${m.name} has unknown type "${m.type}"`);
-    if (!covered(m.oid)) throw new CollectionContentError(`${where}: metric ${m.name} (${m.oid}) is in neither walk nor get`);
+    if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(m.name)) throw new ConfigError(`${where}: metric name "${m.name}" is not a Prometheus metric name`);
+    if (!OID.test(m.oid)) throw new ConfigError(`${where}: metric ${m.name} has a non-numeric oid "${m.oid}"`);
+    if (!METRIC_TYPES.has(m.type)) throw new ConfigError(`${where}: metric ${m.name} has unknown type "${m.type}"`);
+    if (!covered(m.oid)) throw new ConfigError(`${where}: metric ${m.name} (${m.oid}) is in neither walk nor get`);
     for (const l of (m.lookups ?? []) as { oid?: string; labelname?: string }[]) {
       if (typeof l.oid !== "string" || !covered(l.oid)) {
-        throw new CollectionContentError(`${where}: lookup ${l.labelname} of ${m.name} (${l.oid}) is in neither walk nor get`);
+        throw new ConfigError(`${where}: lookup ${l.labelname} of ${m.name} (${l.oid}) is in neither walk nor get`);
       }
     }
   }
@@ -93,12 +96,12 @@ export interface SnmpAuthValues {
  */
 export function renderSnmpAuthsWithOmissions(values: SnmpAuthValues, file = path.join(SNMP_DIR, "auths.yml")): { text: string; omitted: string[] } {
   const doc = readYamlObject(file);
-  if (!isObject(doc.auths) || !Object.keys(doc.auths).length) throw new CollectionContentError(`${file}: needs a non-empty "auths" mapping`);
+  if (!isObject(doc.auths) || !Object.keys(doc.auths).length) throw new ConfigError(`${file}: needs a non-empty "auths" mapping`);
   let empty = false;
   const fill = (v: unknown): unknown => {
     if (typeof v === "string") {
       return v.replace(/\$\{([A-Z0-9_]+)\}/g, (_, name: string) => {
-        if (!(name in values)) throw new CollectionContentError(`${file}: unknown placeholder \${${name}}`);
+        if (!(name in values)) throw new ConfigError(`${file}: unknown placeholder \${${name}}`);
         const value = values[name as keyof SnmpAuthValues];
         if (value === "") empty = true;
         return value;
@@ -135,13 +138,21 @@ export function renderSnmpConfig(values: SnmpAuthValues, dir?: string): string {
 }
 
 export interface SnmpExporterArgs {
-  tier: TierSpec;
+  /** Scale tier: sizes and replica counts (components/tiers.ts). */
+  readonly tier: TierSpec;
   /** Secret auth values (community, v3 user and passwords). */
-  auth: pulumi.Input<SnmpAuthValues>;
-  dependsOn: pulumi.Input<pulumi.Resource>[];
+  readonly auth: pulumi.Input<SnmpAuthValues>;
+  /** helios:snmpUsername: the v3 user, not a secret. */
+  readonly username: string;
+  /** helios:secretStore: the auth values from Pulumi config or from the external store. */
+  readonly store: SecretStoreConfig;
+  /** Resources to create after (the namespace, and operator releases where named). */
+  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
 export const SNMP_EXPORTER_NAME = "snmp-exporter";
+/** The Secret holding auths.yml (made by Pulumi or by External Secrets). */
+export const SNMP_AUTH_SECRET = "snmp-exporter-auth";
 
 /** snmp_exporter Deployment (replicas from the tier), its config, auth Secret and Service. */
 export class SnmpExporter extends pulumi.ComponentResource {
@@ -158,7 +169,7 @@ export class SnmpExporter extends pulumi.ComponentResource {
       { metadata: { name: "snmp-exporter-modules", namespace: ns, labels }, data: { "modules.yml": modulesText } },
       { parent: this, dependsOn: args.dependsOn },
     );
-    const authText = pulumi.secret(
+    const authText = args.store.type !== "pulumi" ? "" : pulumi.secret(
       pulumi.output(args.auth).apply((v) => {
         const { text, omitted } = renderSnmpAuthsWithOmissions(v);
         for (const profile of omitted) {
@@ -167,11 +178,21 @@ export class SnmpExporter extends pulumi.ComponentResource {
         return text;
       }),
     );
-    const auth = new k8s.core.v1.Secret(
+    // Under an External Secrets store, ESO renders auths.yml from the store's snmp entry; every
+    // profile is kept (a missing property shows as an unsynced ExternalSecret, see check-secrets).
+    const esoAuths = renderSnmpAuths({
+      SNMP_COMMUNITY: credentialRef("snmp", "community"),
+      SNMP_USERNAME: args.username,
+      SNMP_AUTH_PASSWORD: credentialRef("snmp", "authPassword"),
+      SNMP_PRIV_PASSWORD: credentialRef("snmp", "privPassword"),
+    });
+    const auth = deviceSecret(
       `${name}-auth`,
       {
-        metadata: { name: "snmp-exporter-auth", namespace: ns, labels },
-        stringData: { "auths.yml": authText },
+        store: args.store,
+        metadata: { name: SNMP_AUTH_SECRET, namespace: ns, labels },
+        values: { "auths.yml": authText },
+        template: { "auths.yml": esoAuths },
       },
       { parent: this, dependsOn: args.dependsOn },
     );
@@ -192,7 +213,7 @@ export class SnmpExporter extends pulumi.ComponentResource {
             },
             spec: {
               automountServiceAccountToken: false,
-              securityContext: { runAsNonRoot: true, runAsUser: 65534, seccompProfile: { type: "RuntimeDefault" } },
+              securityContext: restrictedPod({ user: 65534 }),
               containers: [
                 {
                   name: "snmp-exporter",
@@ -206,7 +227,7 @@ export class SnmpExporter extends pulumi.ComponentResource {
                   resources: args.tier.snmpExporter.resources,
                   readinessProbe: { httpGet: { path: "/", port: "http" } },
                   livenessProbe: { httpGet: { path: "/", port: "http" }, periodSeconds: 30 },
-                  securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                  securityContext: RESTRICTED_CONTAINER,
                   volumeMounts: [
                     { name: "modules", mountPath: "/etc/snmp_exporter/modules", readOnly: true },
                     { name: "auth", mountPath: "/etc/snmp_exporter/auth", readOnly: true },
@@ -215,13 +236,13 @@ export class SnmpExporter extends pulumi.ComponentResource {
               ],
               volumes: [
                 { name: "modules", configMap: { name: modules.metadata.name } },
-                { name: "auth", secret: { secretName: auth.metadata.name } },
+                { name: "auth", secret: { secretName: SNMP_AUTH_SECRET } },
               ],
             },
           },
         },
       },
-      { parent: this, dependsOn: args.dependsOn },
+      { parent: this, dependsOn: [...args.dependsOn, auth] },
     );
     new k8s.core.v1.Service(
       `${name}-service`,

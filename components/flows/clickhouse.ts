@@ -11,8 +11,9 @@ import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { podMonitor } from "../k8s/workload";
 import { commonLabels } from "../labels";
-import { TierSpec } from "../tiers";
+import { FIXED_RESOURCES, TierSpec } from "../tiers";
 import { CHARTS, IMAGES, imageRef, chartSource } from "../versions";
 import { CH_CLUSTER, CHI_NAME, CLICKHOUSE_SECRET, CLICKHOUSE_SERVICE, CLICKHOUSE_USERS, FLOWS_NS, FORMAT_SCHEMA_PATH, KEEPER_NAME, KEEPER_SERVICE } from "./names";
 
@@ -31,13 +32,14 @@ export const CLICKHOUSE_NATIVE_PORT = 9000;
 export interface ClickHouseArgs {
   /** helios:chartMirror: install the chart from this mirror instead of its upstream repository. */
   readonly chartMirror?: string;
-  tier: TierSpec;
+  /** Scale tier: sizes and replica counts (components/tiers.ts). */
+  readonly tier: TierSpec;
   /** The namespace. */
-  dependsOn: pulumi.Resource[];
+  readonly dependsOn: pulumi.Resource[];
   /** Releases installing monitoring.coreos.com CRDs (PodMonitor). */
-  crdsReady?: pulumi.Resource[];
+  readonly crdsReady?: pulumi.Resource[];
   /** Offline plan: generated passwords have no value under the mocks, so a placeholder stands in. */
-  planMode?: boolean;
+  readonly planMode?: boolean;
 }
 
 /** The install's shape, from the tier: what the migrator renders the SQL for. */
@@ -79,23 +81,23 @@ export class ClickHouse extends pulumi.ComponentResource {
     const pin = CHARTS.clickhouseOperator;
 
     this.operator = new k8s.helm.v3.Release(
-      "clickhouse-operator",
+      `${name}-operator`,
       {
         name: "clickhouse-operator",
         ...chartSource(pin, args.chartMirror),
         namespace: FLOWS_NS,
-        values: { operator: { resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } } } },
+        values: { operator: { resources: FIXED_RESOURCES.clickhouseOperator } },
       },
       { parent: this, dependsOn: args.dependsOn },
     );
     const crDeps = [...args.dependsOn, this.operator];
 
-    const admin = new random.RandomPassword("clickhouse-admin-password", { length: 32, special: false }, { parent: this });
-    const reader = new random.RandomPassword("clickhouse-reader-password", { length: 32, special: false }, { parent: this });
+    const admin = new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false }, { parent: this });
+    const reader = new random.RandomPassword(`${name}-reader-password`, { length: 32, special: false }, { parent: this });
     const value = (p: random.RandomPassword) => (args.planMode ? pulumi.secret("<generated at deploy>") : p.result);
     this.readerPassword = pulumi.secret(value(reader));
     this.credentials = new k8s.core.v1.Secret(
-      "clickhouse-credentials",
+      `${name}-credentials`,
       {
         metadata: { name: CLICKHOUSE_SECRET, namespace: FLOWS_NS, labels: commonLabels("clickhouse") },
         type: "Opaque",
@@ -105,7 +107,7 @@ export class ClickHouse extends pulumi.ComponentResource {
     );
 
     const schemas = new k8s.core.v1.ConfigMap(
-      "clickhouse-format-schemas",
+      `${name}-format-schemas`,
       {
         metadata: { name: "clickhouse-format-schemas", namespace: FLOWS_NS, labels: commonLabels("clickhouse") },
         data: { "flow.proto": fs.readFileSync(FLOW_PROTO_FILE, "utf8") },
@@ -115,7 +117,7 @@ export class ClickHouse extends pulumi.ComponentResource {
 
     if (shape.clustered) {
       this.keeper = new k8s.apiextensions.CustomResource(
-        "clickhouse-keeper",
+        `${name}-keeper`,
         {
           apiVersion: "clickhouse-keeper.altinity.com/v1",
           kind: "ClickHouseKeeperInstallation",
@@ -148,7 +150,7 @@ export class ClickHouse extends pulumi.ComponentResource {
 
     const secretRef = (key: string) => `${FLOWS_NS}/${CLICKHOUSE_SECRET}/${key}`;
     this.installation = new k8s.apiextensions.CustomResource(
-      "clickhouse-installation",
+      `${name}-installation`,
       {
         apiVersion: "clickhouse.altinity.com/v1",
         kind: "ClickHouseInstallation",
@@ -203,17 +205,9 @@ export class ClickHouse extends pulumi.ComponentResource {
       { parent: this, dependsOn: [...crDeps, this.credentials, schemas, ...(this.keeper ? [this.keeper] : [])] },
     );
 
-    new k8s.apiextensions.CustomResource(
-      "clickhouse-podmonitor",
-      {
-        apiVersion: "monitoring.coreos.com/v1",
-        kind: "PodMonitor",
-        metadata: { name: "clickhouse", namespace: FLOWS_NS, labels: commonLabels("clickhouse") },
-        spec: {
-          selector: { matchLabels: { "clickhouse.altinity.com/chi": CHI_NAME } },
-          podMetricsEndpoints: [{ port: "metrics", path: "/metrics" }],
-        },
-      },
+    podMonitor(
+      `${name}-podmonitor`,
+      { name: "clickhouse", namespace: FLOWS_NS, labels: commonLabels("clickhouse"), selector: { matchLabels: { "clickhouse.altinity.com/chi": CHI_NAME } }, endpoints: [{ port: "metrics" }] },
       { parent: this, dependsOn: [...args.dependsOn, ...(args.crdsReady ?? [])] },
     );
     this.registerOutputs({ installation: CHI_NAME, shards: c.shards, replicas: c.replicas });

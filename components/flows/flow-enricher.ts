@@ -4,16 +4,17 @@
  * container fetches them before the enricher starts (it refuses to start without them) and a
  * sidecar refreshes them every 24 h into the shared emptyDir (the enricher reloads changed files).
  */
+import { credentialRef, deviceSecret, SecretStoreConfig } from "../secret-store";
 import { HeliosServiceImage } from "../config";
 import { serviceImageRef } from "../images";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { SecretValue } from "../config";
 import { commonLabels } from "../labels";
-import { TierSpec } from "../tiers";
+import { FIXED_RESOURCES, TierSpec } from "../tiers";
 import { IMAGES, imageRef } from "../versions";
 import { FLOWS_NS, KAFKA_BOOTSTRAP, POD_LABELS, TOPICS } from "./names";
-import { cpuHpa, podMonitor, RESTRICTED_CONTAINER } from "./workload";
+import { cpuHpa, podMonitor, RESTRICTED_CONTAINER, restrictedPod } from "../k8s/workload";
 
 export const GEOIP_DIR = "/var/lib/geoip";
 export const GEOIP_EDITIONS = "GeoLite2-City GeoLite2-ASN";
@@ -22,19 +23,30 @@ export const GEOIP_EDITIONS = "GeoLite2-City GeoLite2-ASN";
 export const RAW_TTL_DAYS = 7;
 
 export interface FlowEnricherArgs {
-  tier: TierSpec;
-  imageRegistry: string;
-  imageTag: string;
+  /** Scale tier: sizes and replica counts (components/tiers.ts). */
+  readonly tier: TierSpec;
+  /** Registry of the Helios service images (helios:imageRegistry). */
+  readonly imageRegistry: string;
+  /** Tag of the Helios service images (helios:imageTag). */
+  readonly imageTag: string;
   /** Digest per service image (helios:imageDigests): deploy by digest when set. */
-  imageDigests?: Partial<Record<HeliosServiceImage, string>>;
-  netboxUrl: string;
+  readonly imageDigests?: Partial<Record<HeliosServiceImage, string>>;
+  /** NetBox base URL (helios:netboxUrl). */
+  readonly netboxUrl: string;
   /** helios:flowSamplingRates, passed as SAMPLING_RATES */
-  samplingRates: { default?: number; exporters: Record<string, { default?: number; override?: number }> };
-  netboxToken: SecretValue;
-  maxmindAccountId?: string;
-  maxmindLicenseKey: SecretValue;
-  dependsOn: pulumi.Resource[];
-  crdsReady?: pulumi.Resource[];
+  readonly samplingRates: { default?: number; exporters: Record<string, { default?: number; override?: number }> };
+  /** NetBox API token (helios:netboxToken), a Pulumi secret. */
+  readonly netboxToken: SecretValue;
+  /** MaxMind account id (helios:maxmindAccountId) for the GeoIP downloads. */
+  readonly maxmindAccountId?: string;
+  /** MaxMind license key (helios:maxmindLicenseKey), a Pulumi secret. */
+  readonly maxmindLicenseKey: SecretValue;
+  /** helios:secretStore: device credentials from Pulumi config or from the external store. */
+  readonly store: SecretStoreConfig;
+  /** Resources to create after (the namespace, and operator releases where named). */
+  readonly dependsOn: pulumi.Resource[];
+  /** Releases installing the monitoring.coreos.com CRDs (the PodMonitor waits for them). */
+  readonly crdsReady?: pulumi.Resource[];
 }
 
 export class FlowEnricher extends pulumi.ComponentResource {
@@ -43,15 +55,20 @@ export class FlowEnricher extends pulumi.ComponentResource {
   constructor(name: string, args: FlowEnricherArgs, opts?: pulumi.ComponentResourceOptions) {
     super("helios:flows:FlowEnricher", name, {}, opts);
     const labels = { ...commonLabels("flow-enricher"), ...POD_LABELS.flowEnricher };
-    const secret = new k8s.core.v1.Secret(
-      "flow-enricher-secrets",
+    const secret = deviceSecret(
+      `${name}-secrets`,
       {
+        store: args.store,
         metadata: { name: "flow-enricher", namespace: FLOWS_NS, labels },
-        type: "Opaque",
-        stringData: {
+        values: {
           "netbox-token": args.netboxToken ?? pulumi.secret(""),
           "maxmind-account-id": args.maxmindAccountId ?? "",
           "maxmind-license-key": args.maxmindLicenseKey ?? pulumi.secret(""),
+        },
+        template: {
+          "netbox-token": credentialRef("netbox", "token"),
+          "maxmind-account-id": args.maxmindAccountId ?? "",
+          "maxmind-license-key": credentialRef("maxmind", "licenseKey"),
         },
       },
       { parent: this, dependsOn: args.dependsOn },
@@ -65,10 +82,9 @@ export class FlowEnricher extends pulumi.ComponentResource {
       { name: "GEOIPUPDATE_FREQUENCY", value: String(frequencyHours) },
     ];
     const geoipMount = { name: "geoip", mountPath: GEOIP_DIR };
-    const small = { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } };
 
     this.deployment = new k8s.apps.v1.Deployment(
-      "flow-enricher",
+      name,
       {
         metadata: { name: "flow-enricher", namespace: FLOWS_NS, labels },
         spec: {
@@ -76,12 +92,12 @@ export class FlowEnricher extends pulumi.ComponentResource {
           template: {
             metadata: { labels },
             spec: {
-              securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
+              securityContext: restrictedPod({ user: 65532, group: 65532, fsGroup: 65532 }),
               terminationGracePeriodSeconds: 40,
               volumes: [{ name: "geoip", emptyDir: {} }, { name: "tmp", emptyDir: {} }],
               initContainers: [
                 // FREQUENCY 0: download once and exit, so the enricher starts with current databases
-                { name: "geoip-init", image: imageRef(IMAGES.geoipupdate), env: geoipEnv(0), volumeMounts: [geoipMount, { name: "tmp", mountPath: "/tmp" }], resources: small, securityContext: RESTRICTED_CONTAINER },
+                { name: "geoip-init", image: imageRef(IMAGES.geoipupdate), env: geoipEnv(0), volumeMounts: [geoipMount, { name: "tmp", mountPath: "/tmp" }], resources: FIXED_RESOURCES.geoipupdate, securityContext: RESTRICTED_CONTAINER },
               ],
               containers: [
                 {
@@ -109,7 +125,7 @@ export class FlowEnricher extends pulumi.ComponentResource {
                   volumeMounts: [{ ...geoipMount, readOnly: true }],
                   securityContext: RESTRICTED_CONTAINER,
                 },
-                { name: "geoipupdate", image: imageRef(IMAGES.geoipupdate), env: geoipEnv(24), volumeMounts: [geoipMount, { name: "tmp", mountPath: "/tmp" }], resources: small, securityContext: RESTRICTED_CONTAINER },
+                { name: "geoipupdate", image: imageRef(IMAGES.geoipupdate), env: geoipEnv(24), volumeMounts: [geoipMount, { name: "tmp", mountPath: "/tmp" }], resources: FIXED_RESOURCES.geoipupdate, securityContext: RESTRICTED_CONTAINER },
               ],
             },
           },
@@ -117,8 +133,12 @@ export class FlowEnricher extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [...args.dependsOn, secret] },
     );
-    cpuHpa("flow-enricher-hpa", "flow-enricher", args.tier.flowEnricher.hpa, this, [this.deployment]);
-    podMonitor("flow-enricher-podmonitor", "flow-enricher", "http", this, [...args.dependsOn, ...(args.crdsReady ?? [])]);
+    cpuHpa(`${name}-hpa`, { name: "flow-enricher", namespace: FLOWS_NS, labels: commonLabels("flow-enricher"), kind: "Deployment", target: "flow-enricher", range: args.tier.flowEnricher.hpa }, { parent: this, dependsOn: [this.deployment] });
+    podMonitor(
+      `${name}-podmonitor`,
+      { name: "flow-enricher", namespace: FLOWS_NS, labels: commonLabels("flow-enricher"), selector: { matchLabels: { "app.kubernetes.io/name": "flow-enricher" } }, endpoints: [{ port: "http" }] },
+      { parent: this, dependsOn: [...args.dependsOn, ...(args.crdsReady ?? [])] },
+    );
     this.registerOutputs({ deployment: "flow-enricher" });
   }
 }

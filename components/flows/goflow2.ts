@@ -23,16 +23,18 @@ import YAML from "yaml";
 import { commonLabels } from "../labels";
 import { TierSpec } from "../tiers";
 import { IMAGES, imageRef } from "../versions";
-import { FLOWS_NS, KAFKA_BOOTSTRAP, POD_LABELS, TOPICS } from "./names";
-import { cpuHpa, podMonitor, RESTRICTED_CONTAINER } from "./workload";
+import { FLOWS_NS, GOFLOW2_SERVICE, KAFKA_BOOTSTRAP, POD_LABELS, TOPICS } from "./names";
+import { cpuHpa, podMonitor, RESTRICTED_CONTAINER, restrictedPod } from "../k8s/workload";
 
 export const FLOW_PORTS = { netflow: 2055, ipfix: 4739, sflow: 6343 } as const;
 
 export interface Goflow2Args {
-  tier: TierSpec;
+  /** Scale tier: sizes and replica counts (components/tiers.ts). */
+  readonly tier: TierSpec;
   /** Namespace and Kafka topic. */
-  dependsOn: pulumi.Resource[];
-  crdsReady?: pulumi.Resource[];
+  readonly dependsOn: pulumi.Resource[];
+  /** Releases installing the monitoring.coreos.com CRDs (the PodMonitor waits for them). */
+  readonly crdsReady?: pulumi.Resource[];
 }
 
 /** Where the mapping ConfigMap is mounted. */
@@ -87,12 +89,12 @@ export class Goflow2 extends pulumi.ComponentResource {
     super("helios:flows:Goflow2", name, {}, opts);
     const labels = { ...commonLabels("goflow2"), ...POD_LABELS.goflow2 };
     const mapping = new k8s.core.v1.ConfigMap(
-      "goflow2-mapping",
+      `${name}-mapping`,
       { metadata: { name: "goflow2-mapping", namespace: FLOWS_NS, labels }, data: { [GOFLOW2_MAPPING_FILE]: goflow2Mapping() } },
       { parent: this, dependsOn: args.dependsOn },
     );
     const deployment = new k8s.apps.v1.Deployment(
-      "goflow2",
+      name,
       {
         metadata: { name: "goflow2", namespace: FLOWS_NS, labels },
         spec: {
@@ -101,7 +103,7 @@ export class Goflow2 extends pulumi.ComponentResource {
             // a changed mapping file rolls the pods (goflow2 reads it only at start)
             metadata: { labels, annotations: { "helios.io/mapping-sha256": createHash("sha256").update(goflow2Mapping()).digest("hex") } },
             spec: {
-              securityContext: { runAsNonRoot: true, runAsUser: 65534, seccompProfile: { type: "RuntimeDefault" } },
+              securityContext: restrictedPod({ user: 65534 }),
               containers: [
                 {
                   name: "goflow2",
@@ -126,9 +128,9 @@ export class Goflow2 extends pulumi.ComponentResource {
       { parent: this, dependsOn: [...args.dependsOn, mapping] },
     );
     this.service = new k8s.core.v1.Service(
-      "goflow2-udp",
+      `${name}-udp`,
       {
-        metadata: { name: "goflow2", namespace: FLOWS_NS, labels },
+        metadata: { name: GOFLOW2_SERVICE, namespace: FLOWS_NS, labels },
         spec: {
           type: "LoadBalancer",
           externalTrafficPolicy: "Local",
@@ -142,8 +144,12 @@ export class Goflow2 extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: args.dependsOn },
     );
-    cpuHpa("goflow2-hpa", "goflow2", args.tier.goflow2.hpa, this, [deployment]);
-    podMonitor("goflow2-podmonitor", "goflow2", "metrics", this, [...args.dependsOn, ...(args.crdsReady ?? [])]);
+    cpuHpa(`${name}-hpa`, { name: "goflow2", namespace: FLOWS_NS, labels: commonLabels("goflow2"), kind: "Deployment", target: "goflow2", range: args.tier.goflow2.hpa }, { parent: this, dependsOn: [deployment] });
+    podMonitor(
+      `${name}-podmonitor`,
+      { name: "goflow2", namespace: FLOWS_NS, labels: commonLabels("goflow2"), selector: { matchLabels: { "app.kubernetes.io/name": "goflow2" } }, endpoints: [{ port: "metrics" }] },
+      { parent: this, dependsOn: [...args.dependsOn, ...(args.crdsReady ?? [])] },
+    );
     this.registerOutputs({ service: "goflow2" });
   }
 }

@@ -17,12 +17,13 @@ import { StrimziOperator } from "./strimzi";
 
 export interface FlowPipelineArgs {
   /** The validated stack config (image registry/tag, NetBox, MaxMind, secrets). */
-  config: HeliosConfig;
-  tier: TierSpec;
+  readonly config: HeliosConfig;
+  /** Scale tier: sizes and replica counts (components/tiers.ts). */
+  readonly tier: TierSpec;
   /** The helios-flows Namespace; everything is created after it. */
-  namespace: pulumi.Resource;
+  readonly namespace: pulumi.Resource;
   /** Releases installing the monitoring.coreos.com CRDs (kube-prometheus-stack), for PodMonitors. */
-  crdsReady?: pulumi.Resource[];
+  readonly crdsReady?: pulumi.Resource[];
 }
 
 export class FlowPipeline extends pulumi.ComponentResource {
@@ -54,6 +55,7 @@ export class FlowPipeline extends pulumi.ComponentResource {
         netboxToken: config.secrets.netboxToken,
         maxmindAccountId: config.maxmindAccountId,
         maxmindLicenseKey: config.secrets.maxmindLicenseKey,
+        store: config.secretStore,
         dependsOn: [...ns, this.kafka.topics.raw, this.kafka.topics.enriched, this.kafka.topics.deadLetter],
         crdsReady,
       },

@@ -4,8 +4,13 @@
  * Strimzi's Kafka Exporter for consumer lag. Every custom resource depends on the operator
  * release that installs its CRDs (SC-001).
  */
+import * as fs from "fs";
+import { ConfigError } from "../errors";
+import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { CONFIG_DIR, isObject, readYamlObject } from "../collection/content";
+import { podMonitor } from "../k8s/workload";
 import { commonLabels } from "../labels";
 import { Resources, TierSpec } from "../tiers";
 import { FLOWS_NS, KAFKA_CLUSTER, TOPICS } from "./names";
@@ -17,35 +22,48 @@ export const KAFKA_METADATA_VERSION = "4.3-IV0";
 const DEAD_LETTER_RETENTION_HOURS = 168;
 
 export interface KafkaClusterArgs {
-  tier: TierSpec;
+  /** Scale tier: sizes and replica counts (components/tiers.ts). */
+  readonly tier: TierSpec;
   /** The Strimzi operator release (CRDs) plus the namespace. */
-  dependsOn: pulumi.Resource[];
+  readonly dependsOn: pulumi.Resource[];
   /** Releases installing monitoring.coreos.com CRDs (PodMonitor). */
-  crdsReady?: pulumi.Resource[];
+  readonly crdsReady?: pulumi.Resource[];
 }
 
-/** Our JMX exporter rules: broker, request, log and controller MBeans as gauges/counters. */
-const JMX_RULES = `lowercaseOutputName: true
-rules:
-  - pattern: "kafka.server<type=(BrokerTopicMetrics), name=(.+)PerSec, topic=(.+)><>Count"
-    name: kafka_server_brokertopicmetrics_$2_total
-    type: COUNTER
-    labels: { topic: "$3" }
-  - pattern: "kafka.server<type=(.+), name=(.+)><>(Count|Value)"
-    name: kafka_server_$1_$2
-    type: GAUGE
-  - pattern: "kafka.network<type=RequestMetrics, name=(.+), request=(.+)><>(Count|Mean)"
-    name: kafka_network_requestmetrics_$1
-    type: GAUGE
-    labels: { request: "$2" }
-  - pattern: "kafka.log<type=Log, name=Size, topic=(.+), partition=(.+)><>Value"
-    name: kafka_log_size_bytes
-    type: GAUGE
-    labels: { topic: "$1", partition: "$2" }
-  - pattern: "kafka.controller<type=(.+), name=(.+)><>(Count|Value)"
-    name: kafka_controller_$1_$2
-    type: GAUGE
-`;
+/** The JMX exporter rules (data, not code): broker, request, log and controller MBeans as gauges/counters. */
+export const JMX_RULES_FILE = path.join(CONFIG_DIR, "kafka", "jmx-exporter.yml");
+/** ConfigMap and key Strimzi's metricsConfig reads the rules from. */
+export const KAFKA_METRICS_CONFIGMAP = "kafka-metrics";
+export const KAFKA_METRICS_KEY = "kafka-metrics-config.yml";
+
+const JMX_RULE_TYPES = new Set(["GAUGE", "COUNTER", "UNTYPED"]);
+
+/**
+ * The rules text the kafka-metrics ConfigMap carries: the file without its leading comment block
+ * (written for the reader of config/; leaving it out keeps the deployed text, and so the
+ * ConfigMap, unchanged by the move out of code). Checked first: a mapping with a non-empty
+ * `rules` list whose every rule has a `pattern` (a valid regular expression; the exporter's
+ * are Java's, checked here with JavaScript's, which agree on the constructs the rules use), a
+ * metric `name` and a known `type`. Bad content throws a ContentError naming the file and rule.
+ */
+export function loadJmxRules(file = JMX_RULES_FILE): string {
+  const doc = readYamlObject(file);
+  if (!Array.isArray(doc.rules) || doc.rules.length === 0) throw new ConfigError(`${file}: rules: must be a non-empty list`);
+  doc.rules.forEach((rule: unknown, i: number) => {
+    const where = `${file}: rules[${i}]`;
+    if (!isObject(rule)) throw new ConfigError(`${where}: must be a mapping`);
+    if (typeof rule.pattern !== "string" || !rule.pattern) throw new ConfigError(`${where}.pattern: must be a non-empty string`);
+    try {
+      new RegExp(rule.pattern);
+    } catch (e) {
+      throw new ConfigError(`${where}.pattern: not a regular expression: ${(e as Error).message}`);
+    }
+    if (typeof rule.name !== "string" || !/^[a-zA-Z_][a-zA-Z0-9_$]*$/.test(rule.name)) throw new ConfigError(`${where}.name: must be a metric name (letters, digits, '_', $n groups)`);
+    if (rule.type !== undefined && !JMX_RULE_TYPES.has(String(rule.type))) throw new ConfigError(`${where}.type: must be one of ${[...JMX_RULE_TYPES].join(", ")}`);
+  });
+  const text = fs.readFileSync(file, "utf8");
+  return text.replace(/^(#.*\n)+/, "");
+}
 
 export class KafkaCluster extends pulumi.ComponentResource {
   public readonly kafka: k8s.apiextensions.CustomResource;
@@ -59,14 +77,14 @@ export class KafkaCluster extends pulumi.ComponentResource {
     const minIsr = Math.max(1, Math.min(2, k.replicationFactor - 1));
 
     const metrics = new k8s.core.v1.ConfigMap(
-      "kafka-metrics",
-      { metadata: { name: "kafka-metrics", namespace: FLOWS_NS, labels: commonLabels("kafka") }, data: { "kafka-metrics-config.yml": JMX_RULES } },
+      `${name}-metrics`,
+      { metadata: { name: KAFKA_METRICS_CONFIGMAP, namespace: FLOWS_NS, labels: commonLabels("kafka") }, data: { [KAFKA_METRICS_KEY]: loadJmxRules() } },
       { parent: this, dependsOn },
     );
 
     const pool = (poolName: string, role: "controller" | "broker", replicas: number, size: string, resources: Resources) =>
       new k8s.apiextensions.CustomResource(
-        `kafka-pool-${poolName}`,
+        `${name}-pool-${poolName}`,
         {
           apiVersion: "kafka.strimzi.io/v1",
           kind: "KafkaNodePool",
@@ -84,7 +102,7 @@ export class KafkaCluster extends pulumi.ComponentResource {
     const brokers = pool("brokers", "broker", k.brokers, k.storage, k.resources);
 
     this.kafka = new k8s.apiextensions.CustomResource(
-      "kafka",
+      name,
       {
         apiVersion: "kafka.strimzi.io/v1",
         kind: "Kafka",
@@ -103,7 +121,7 @@ export class KafkaCluster extends pulumi.ComponentResource {
               "min.insync.replicas": minIsr,
               "auto.create.topics.enable": false,
             },
-            metricsConfig: { type: "jmxPrometheusExporter", valueFrom: { configMapKeyRef: { name: "kafka-metrics", key: "kafka-metrics-config.yml" } } },
+            metricsConfig: { type: "jmxPrometheusExporter", valueFrom: { configMapKeyRef: { name: KAFKA_METRICS_CONFIGMAP, key: KAFKA_METRICS_KEY } } },
           },
           entityOperator: { topicOperator: {}, userOperator: {} },
           kafkaExporter: { topicRegex: "helios-.*", groupRegex: ".*" },
@@ -115,7 +133,7 @@ export class KafkaCluster extends pulumi.ComponentResource {
     const retentionMs = (hours: number) => String(hours * 3_600_000);
     const topic = (key: keyof typeof TOPICS, partitions: number, retentionHours: number) =>
       new k8s.apiextensions.CustomResource(
-        `kafka-topic-${key}`,
+        `${name}-topic-${key}`,
         {
           apiVersion: "kafka.strimzi.io/v1",
           kind: "KafkaTopic",
@@ -136,16 +154,14 @@ export class KafkaCluster extends pulumi.ComponentResource {
     };
 
     // Brokers' JMX exporter and the Kafka Exporter both serve /metrics on 9404 (tcp-prometheus).
-    new k8s.apiextensions.CustomResource(
-      "kafka-podmonitor",
+    podMonitor(
+      `${name}-podmonitor`,
       {
-        apiVersion: "monitoring.coreos.com/v1",
-        kind: "PodMonitor",
-        metadata: { name: "kafka", namespace: FLOWS_NS, labels: commonLabels("kafka") },
-        spec: {
-          selector: { matchExpressions: [{ key: "strimzi.io/kind", operator: "In", values: ["Kafka"] }, { key: "strimzi.io/cluster", operator: "In", values: [KAFKA_CLUSTER] }] },
-          podMetricsEndpoints: [{ port: "tcp-prometheus", path: "/metrics" }],
-        },
+        name: "kafka",
+        namespace: FLOWS_NS,
+        labels: commonLabels("kafka"),
+        selector: { matchExpressions: [{ key: "strimzi.io/kind", operator: "In", values: ["Kafka"] }, { key: "strimzi.io/cluster", operator: "In", values: [KAFKA_CLUSTER] }] },
+        endpoints: [{ port: "tcp-prometheus" }],
       },
       { parent: this, dependsOn: [...dependsOn, ...(args.crdsReady ?? [])] },
     );

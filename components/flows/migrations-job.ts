@@ -12,10 +12,10 @@ import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { commonLabels } from "../labels";
-import { cpuCores, TierSpec } from "../tiers";
+import { cpuCores, FIXED_RESOURCES, TierSpec } from "../tiers";
 import { clickhouseShape } from "./clickhouse";
 import { CLICKHOUSE_HTTP_URL, CLICKHOUSE_SECRET, FLOWS_NS, KAFKA_BOOTSTRAP, POD_LABELS, TOPICS } from "./names";
-import { RESTRICTED_CONTAINER } from "./workload";
+import { RESTRICTED_CONTAINER, restrictedPod } from "../k8s/workload";
 
 export const MIGRATIONS_DIR = path.resolve(__dirname, "..", "..", "migrations");
 
@@ -40,13 +40,16 @@ export function kafkaConsumersPerNode(tier: TierSpec): number {
 }
 
 export interface MigrationsJobArgs {
-  tier: TierSpec;
-  imageRegistry: string;
-  imageTag: string;
+  /** Scale tier: sizes and replica counts (components/tiers.ts). */
+  readonly tier: TierSpec;
+  /** Registry of the Helios service images (helios:imageRegistry). */
+  readonly imageRegistry: string;
+  /** Tag of the Helios service images (helios:imageTag). */
+  readonly imageTag: string;
   /** Digest per service image (helios:imageDigests): deploy by digest when set. */
-  imageDigests?: Partial<Record<HeliosServiceImage, string>>;
+  readonly imageDigests?: Partial<Record<HeliosServiceImage, string>>;
   /** ClickHouseInstallation, credentials Secret, enriched topic. */
-  dependsOn: pulumi.Resource[];
+  readonly dependsOn: pulumi.Resource[];
 }
 
 export class MigrationsJob extends pulumi.ComponentResource {
@@ -59,7 +62,7 @@ export class MigrationsJob extends pulumi.ComponentResource {
     this.jobName = `clickhouse-migrate-${hash}`;
     const labels = { ...commonLabels("clickhouse-migrator"), ...POD_LABELS.migrator };
     new k8s.batch.v1.Job(
-      "clickhouse-migrate",
+      `${name}-job`,
       {
         metadata: { name: this.jobName, namespace: FLOWS_NS, labels },
         spec: {
@@ -68,7 +71,7 @@ export class MigrationsJob extends pulumi.ComponentResource {
             metadata: { labels },
             spec: {
               restartPolicy: "OnFailure",
-              securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
+              securityContext: restrictedPod({ user: 65532, group: 65532 }),
               containers: [
                 {
                   name: "migrate",
@@ -86,7 +89,7 @@ export class MigrationsJob extends pulumi.ComponentResource {
                     { name: "KAFKA_GROUP", value: "helios-clickhouse" },
                     { name: "KAFKA_CONSUMERS", value: String(kafkaConsumersPerNode(args.tier)) },
                   ],
-                  resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+                  resources: FIXED_RESOURCES.migrationsJob,
                   securityContext: RESTRICTED_CONTAINER,
                 },
               ],
@@ -94,7 +97,9 @@ export class MigrationsJob extends pulumi.ComponentResource {
           },
         },
       },
-      { parent: this, dependsOn: args.dependsOn },
+      // Named "clickhouse-migrate" before children took the component's name: the alias keeps
+      // the existing stacks' Job (no replacement, no re-run) under its new name.
+      { parent: this, dependsOn: args.dependsOn, aliases: [{ name: "clickhouse-migrate" }] },
     );
     this.registerOutputs({ job: this.jobName });
   }

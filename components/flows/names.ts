@@ -5,6 +5,9 @@ export const FLOWS_NS = NAMESPACES.flows.name;
 
 export const TOPICS = { raw: "helios-flows-raw", enriched: "helios-flows-enriched", deadLetter: "helios-flows-dead-letter" } as const;
 
+/** goflow2's UDP Service: the one LoadBalancer the design needs (policy/rules.ts allows it alone). */
+export const GOFLOW2_SERVICE = "goflow2";
+
 export const KAFKA_CLUSTER = "helios-kafka";
 /** Strimzi's bootstrap Service for the plain internal listener. */
 export const KAFKA_BOOTSTRAP = `${KAFKA_CLUSTER}-kafka-bootstrap.${FLOWS_NS}.svc:9092`;

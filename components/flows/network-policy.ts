@@ -43,7 +43,8 @@ export const FLOWS_POD_RULES: readonly PodRule[] = [
 ];
 
 export interface FlowsNetworkPolicyArgs {
-  dependsOn: pulumi.Resource[];
+  /** Resources to create after (the namespace, and operator releases where named). */
+  readonly dependsOn: pulumi.Resource[];
 }
 
 export class FlowsNetworkPolicy extends pulumi.ComponentResource {

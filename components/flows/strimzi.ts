@@ -2,13 +2,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CHARTS, chartSource } from "../versions";
+import { FIXED_RESOURCES } from "../tiers";
 import { FLOWS_NS } from "./names";
 
 export interface StrimziOperatorArgs {
   /** helios:chartMirror: install the chart from this mirror instead of its upstream repository. */
   readonly chartMirror?: string;
   /** Resources to create the release after (the namespace). */
-  dependsOn: pulumi.Resource[];
+  readonly dependsOn: pulumi.Resource[];
 }
 
 export class StrimziOperator extends pulumi.ComponentResource {
@@ -18,7 +19,7 @@ export class StrimziOperator extends pulumi.ComponentResource {
     super("helios:flows:StrimziOperator", name, {}, opts);
     const pin = CHARTS.strimzi;
     this.release = new k8s.helm.v3.Release(
-      "strimzi",
+      name,
       {
         name: "strimzi",
         ...chartSource(pin, args.chartMirror),
@@ -26,7 +27,7 @@ export class StrimziOperator extends pulumi.ComponentResource {
         values: {
           watchNamespaces: [],
           watchAnyNamespace: false,
-          resources: { requests: { cpu: "200m", memory: "384Mi" }, limits: { cpu: "1", memory: "384Mi" } },
+          resources: FIXED_RESOURCES.strimziOperator,
         },
       },
       { parent: this, dependsOn: args.dependsOn },

@@ -8,48 +8,52 @@
  * config/alerts/target-sync.rules.yaml works on them. Strategy Recreate: never two writers.
  *
  * RBAC: a Role in helios-collection that can get/update/delete only the generator's ConfigMaps
- * by name (helios-targets-<kind> and the overflow -1..-8); `create` cannot be limited by name
+ * by name (helios-targets-<kind> and its overflow ones, services/target-generator/src/contract.ts); `create` cannot be limited by name
  * in Kubernetes RBAC, so it is granted on configmaps in that namespace only. No list/watch.
  */
+import { credentialRef, deviceSecret, SecretStoreConfig } from "../secret-store";
 import { HeliosServiceImage } from "../config";
+import { ConfigError } from "../errors";
 import { serviceImageRef } from "../images";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { SecretValue } from "../config";
+import { podMonitor, RESTRICTED_CONTAINER, restrictedPod } from "../k8s/workload";
 import { commonLabels } from "../labels";
 import { NAMESPACES } from "../namespaces";
 import { TierSpec } from "../tiers";
+import { allConfigMapNames } from "../../services/target-generator/src/contract";
 
-/** The ConfigMaps the generator writes (same names as services/target-generator/src/plan.ts). */
-export const TARGET_KINDS = ["gnmic", "snmp", "blackbox", "prometheus"] as const;
-export const MAX_EXTRA_CONFIGMAPS = 8;
-export function targetConfigMapNames(): string[] {
-  return TARGET_KINDS.flatMap((k) => [`helios-targets-${k}`, ...Array.from({ length: MAX_EXTRA_CONFIGMAPS }, (_, i) => `helios-targets-${k}-${i + 1}`)]);
-}
+/** The ConfigMaps the generator may write: the service's own list (its contract module), so the Role follows the service. */
+export const targetConfigMapNames = allConfigMapNames;
 
 export const TARGET_GENERATOR_NAME = "helios-target-generator";
 export const TARGET_GENERATOR_METRICS_PORT = 8080;
 export const TOKEN_MOUNT = "/var/run/secrets/helios/netbox";
 
 export interface TargetGeneratorArgs {
-  tier: TierSpec;
+  /** Scale tier: sizes and replica counts (components/tiers.ts). */
+  readonly tier: TierSpec;
   /** Registry and tag of the Helios service images. */
-  imageRegistry: string;
-  imageTag: string;
+  readonly imageRegistry: string;
+  /** Tag of the Helios service images (helios:imageTag). */
+  readonly imageTag: string;
   /** Digest per service image (helios:imageDigests): deploy by digest when set. */
-  imageDigests?: Partial<Record<HeliosServiceImage, string>>;
+  readonly imageDigests?: Partial<Record<HeliosServiceImage, string>>;
   /** NetBox base URL. */
-  netboxUrl: string;
+  readonly netboxUrl: string;
   /** NetBox API token (v1 `Token …` or v2 `nbt_…`), a Pulumi secret. */
-  netboxToken: SecretValue;
+  readonly netboxToken: SecretValue;
+  /** helios:secretStore: device credentials from Pulumi config or from the external store. */
+  readonly store: SecretStoreConfig;
   /** Extra NetBox device filters (name -> values), e.g. { site: ["dc-a"] }. */
-  netboxFilters: Record<string, string | string[]>;
+  readonly netboxFilters: Record<string, string | string[]>;
   /** Sync interval (default 5m, FR-016). */
-  interval?: string;
+  readonly interval?: string;
   /** Namespace resources wait for. */
-  dependsOn: pulumi.Resource[];
+  readonly dependsOn: pulumi.Resource[];
   /** The release installing the monitoring.coreos.com CRDs (the PodMonitor waits for it). */
-  crdsReady: pulumi.Resource[];
+  readonly crdsReady: pulumi.Resource[];
 }
 
 export class TargetGenerator extends pulumi.ComponentResource {
@@ -64,24 +68,25 @@ export class TargetGenerator extends pulumi.ComponentResource {
     const selector = { "app.kubernetes.io/name": TARGET_GENERATOR_NAME };
     const labels = { ...commonLabels(TARGET_GENERATOR_NAME), "helios.io/job": TARGET_GENERATOR_NAME };
     const interval = args.interval ?? "5m";
-    if (!/^[0-9]+(s|m|h)$/.test(interval)) throw new Error(`target generator interval ${JSON.stringify(interval)} must be a duration such as 5m`);
+    if (!/^[0-9]+(s|m|h)$/.test(interval)) throw new ConfigError(`target generator interval ${JSON.stringify(interval)} must be a duration such as 5m`);
 
-    const secret = new k8s.core.v1.Secret(
-      "target-generator-netbox",
+    const secret = deviceSecret(
+      `${name}-netbox`,
       {
+        store: args.store,
         metadata: { name: `${TARGET_GENERATOR_NAME}-netbox`, namespace: ns, labels },
-        type: "Opaque",
-        stringData: { token: args.netboxToken ?? pulumi.secret("") },
+        values: { token: args.netboxToken ?? pulumi.secret("") },
+        template: { token: credentialRef("netbox", "token") },
       },
       { parent: this, dependsOn: args.dependsOn },
     );
     const sa = new k8s.core.v1.ServiceAccount(
-      "target-generator-sa",
+      `${name}-sa`,
       { metadata: { name: TARGET_GENERATOR_NAME, namespace: ns, labels }, automountServiceAccountToken: true },
       { parent: this, dependsOn: args.dependsOn },
     );
     this.role = new k8s.rbac.v1.Role(
-      "target-generator-role",
+      `${name}-role`,
       {
         metadata: { name: TARGET_GENERATOR_NAME, namespace: targetsNs, labels },
         rules: [
@@ -92,7 +97,7 @@ export class TargetGenerator extends pulumi.ComponentResource {
       { parent: this, dependsOn: args.dependsOn },
     );
     const binding = new k8s.rbac.v1.RoleBinding(
-      "target-generator-rolebinding",
+      `${name}-rolebinding`,
       {
         metadata: { name: TARGET_GENERATOR_NAME, namespace: targetsNs, labels },
         roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: TARGET_GENERATOR_NAME },
@@ -108,7 +113,7 @@ export class TargetGenerator extends pulumi.ComponentResource {
         return (Array.isArray(v) ? v : [v]).flatMap((x) => ["--filter", `${k}=${x}`]);
       });
     this.deployment = new k8s.apps.v1.Deployment(
-      "target-generator",
+      name,
       {
         metadata: { name: TARGET_GENERATOR_NAME, namespace: ns, labels },
         spec: {
@@ -119,7 +124,7 @@ export class TargetGenerator extends pulumi.ComponentResource {
             metadata: { labels },
             spec: {
               serviceAccountName: TARGET_GENERATOR_NAME,
-              securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
+              securityContext: restrictedPod({ user: 65532, group: 65532 }),
               volumes: [{ name: "netbox-token", secret: { secretName: `${TARGET_GENERATOR_NAME}-netbox`, defaultMode: 0o400 } }],
               containers: [
                 {
@@ -143,13 +148,7 @@ export class TargetGenerator extends pulumi.ComponentResource {
                   readinessProbe: { httpGet: { path: "/healthz", port: "metrics" }, periodSeconds: 10 },
                   resources: args.tier.targetGenerator.resources,
                   volumeMounts: [{ name: "netbox-token", mountPath: TOKEN_MOUNT, readOnly: true }],
-                  securityContext: {
-                    allowPrivilegeEscalation: false,
-                    readOnlyRootFilesystem: true,
-                    runAsNonRoot: true,
-                    capabilities: { drop: ["ALL"] },
-                    seccompProfile: { type: "RuntimeDefault" },
-                  },
+                  securityContext: RESTRICTED_CONTAINER,
                 },
               ],
             },
@@ -158,18 +157,9 @@ export class TargetGenerator extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [secret, sa, binding] },
     );
-    this.podMonitor = new k8s.apiextensions.CustomResource(
-      "target-generator-podmonitor",
-      {
-        apiVersion: "monitoring.coreos.com/v1",
-        kind: "PodMonitor",
-        metadata: { name: TARGET_GENERATOR_NAME, namespace: ns, labels },
-        spec: {
-          jobLabel: "helios.io/job",
-          selector: { matchLabels: selector },
-          podMetricsEndpoints: [{ port: "metrics", path: "/metrics", interval: "30s" }],
-        },
-      },
+    this.podMonitor = podMonitor(
+      `${name}-podmonitor`,
+      { name: TARGET_GENERATOR_NAME, namespace: ns, labels, jobLabel: "helios.io/job", selector: { matchLabels: selector }, endpoints: [{ port: "metrics", interval: "30s" }] },
       { parent: this, dependsOn: [...args.dependsOn, ...args.crdsReady] },
     );
     this.registerOutputs({ deployment: TARGET_GENERATOR_NAME });

@@ -7,7 +7,8 @@
  * compactors on one bucket are caught.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, HeliosConfig, StorageTopology } from "../config";
+import { HeliosConfig, StorageTopology } from "../config";
+import { ConfigError, stackConfigError } from "../errors";
 import { heliosWarn, isOfflinePlan } from "../diagnostics";
 import { PeerView } from "../peers";
 import { PeerEndpoint } from "./thanos";
@@ -59,11 +60,9 @@ export function checkCompactorClash(stack: string, plan: StoragePlan, peers: Pee
   if (!plan.runsCompactor) return;
   const clash = peers.find((p) => p.federation.compactor && p.federation.objectStorage?.bucketIdentity === plan.bucketIdentity);
   if (clash) {
-    throw new ConfigError(
-      `invalid Helios stack config for stack "${stack}":\n  - helios:role: two Thanos compactors would write bucket ${plan.bucketIdentity}: ` +
+    throw stackConfigError(stack, [`helios:role: two Thanos compactors would write bucket ${plan.bucketIdentity}: ` +
         `this stack and peer stack ${clash.stack} (role ${clash.federation.role}). Exactly one compactor per bucket (FR-032): ` +
-        `set helios:role: secondary on all but one of the stacks sharing the bucket.`,
-    );
+        `set helios:role: secondary on all but one of the stacks sharing the bucket.`]);
   }
 }
 
@@ -71,10 +70,8 @@ export function checkCompactorClash(stack: string, plan: StoragePlan, peers: Pee
 function checkNotSelf(config: HeliosConfig, peers: PeerFederation[]): void {
   const self = peers.find((p) => p.federation.datacenter === config.datacenter);
   if (self) {
-    throw new ConfigError(
-      `invalid Helios stack config for stack "${config.stack}":\n  - helios:peers: peer stack ${self.stack} exports datacenter ${config.datacenter}, ` +
-        `this stack's own (helios:datacenter): it would federate its own endpoints; list only other datacenters' stacks`,
-    );
+    throw stackConfigError(config.stack, [`helios:peers: peer stack ${self.stack} exports datacenter ${config.datacenter}, ` +
+        `this stack's own (helios:datacenter): it would federate its own endpoints; list only other datacenters' stacks`]);
   }
 }
 

@@ -9,7 +9,8 @@
  *   hybrid           MinIO hot tier + ILM transition to an AWS S3 cold bucket
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, HeliosConfig } from "../config";
+import { HeliosConfig } from "../config";
+import { ConfigError, stackConfigError } from "../errors";
 import { NamespaceKey } from "../namespaces";
 import { PeerView } from "../peers";
 import { TierSpec } from "../tiers";
@@ -24,12 +25,14 @@ import { ThanosStack } from "./thanos";
 import { StoragePlan, planStorage } from "./topology";
 
 export interface MetricsStorageArgs {
-  config: HeliosConfig;
-  tier: TierSpec;
+  /** The validated stack config (config.ts). */
+  readonly config: HeliosConfig;
+  /** Scale tier: sizes and replica counts (components/tiers.ts). */
+  readonly tier: TierSpec;
   /** The Helios namespaces (storage resources are created after helios-storage). */
-  namespaces: Record<NamespaceKey, pulumi.Resource>;
+  readonly namespaces: Record<NamespaceKey, pulumi.Resource>;
   /** Peer stacks (helios:peers) with their outputs. */
-  peers: PeerView[];
+  readonly peers: PeerView[];
 }
 
 export class MetricsStorage extends pulumi.ComponentResource {
@@ -71,7 +74,7 @@ export class MetricsStorage extends pulumi.ComponentResource {
       );
       objstore = new ObjstoreSecret(
         "thanos-objstore",
-        { bucket: plan.bucket, endpoint: plan.internalEndpoint, accessKey: minioStore.thanosAccessKey, secretKey: minioStore.thanosSecretKey, namespace },
+        { bucket: plan.bucket, bucketIdentity: plan.bucketIdentity, endpoint: plan.internalEndpoint, accessKey: minioStore.thanosAccessKey, secretKey: minioStore.thanosSecretKey, namespace },
         child,
       );
       const mcBase = {
@@ -150,7 +153,7 @@ export class MetricsStorage extends pulumi.ComponentResource {
       );
       objstore = new ObjstoreSecret(
         "thanos-objstore",
-        { bucket: plan.bucket, endpoint: plan.internalEndpoint, region: plan.region, accessKey: s3.accessKeyId, secretKey: s3.secretAccessKey, serverSideEncryption: true, namespace },
+        { bucket: plan.bucket, bucketIdentity: plan.bucketIdentity, endpoint: plan.internalEndpoint, region: plan.region, accessKey: s3.accessKeyId, secretKey: s3.secretAccessKey, serverSideEncryption: true, namespace },
         { parent: this, dependsOn: [s3] },
       );
     }
@@ -199,9 +202,7 @@ export class MetricsStorage extends pulumi.ComponentResource {
 export function requireMinioRootPassword(config: HeliosConfig): pulumi.Output<string> {
   const value = config.secrets.minioRootPassword;
   if (value === undefined) {
-    throw new ConfigError(
-      `invalid Helios stack config for stack "${config.stack}":\n  - helios:minioRootPassword: is required for storageTopology ${config.storageTopology}; set it with \`pulumi config set --secret helios:minioRootPassword <value>\``,
-    );
+    throw stackConfigError(config.stack, [`helios:minioRootPassword: is required for storageTopology ${config.storageTopology}; set it with \`pulumi config set --secret helios:minioRootPassword <value>\``]);
   }
   return value;
 }

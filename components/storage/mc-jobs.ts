@@ -8,8 +8,10 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { RESTRICTED_CONTAINER, restrictedPod } from "../k8s/workload";
 import { commonLabels } from "../labels";
 import { NAMESPACES } from "../namespaces";
+import { FIXED_RESOURCES } from "../tiers";
 import { IMAGES, imageRef } from "../versions";
 
 /** Tier name MinIO gives the hybrid cold storage (mc upper-cases tier names). */
@@ -111,13 +113,13 @@ export function tieringScript(spec: TieringSpec): string {
 
 export interface McJobArgs {
   /** Shell script to run (from replicationScript / tieringScript). */
-  script: string;
+  readonly script: string;
   /** Plain environment (endpoints). */
-  env: Record<string, pulumi.Input<string>>;
+  readonly env: Record<string, pulumi.Input<string>>;
   /** Secret environment (credentials): written to a Secret the Job reads. */
-  secretEnv: Record<string, pulumi.Input<string>>;
+  readonly secretEnv: Record<string, pulumi.Input<string>>;
   /** Resources the Job must wait for (MinIO release, bucket). */
-  dependsOn: pulumi.Input<pulumi.Resource>[];
+  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
 /** A one-shot `mc` Job plus the Secret holding its credentials. */
@@ -146,7 +148,7 @@ export class McJob extends pulumi.ComponentResource {
             metadata: { labels: commonLabels(name) },
             spec: {
               restartPolicy: "OnFailure",
-              securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
+              securityContext: restrictedPod({ user: 1000, group: 1000 }),
               containers: [
                 {
                   name: "mc",
@@ -156,9 +158,9 @@ export class McJob extends pulumi.ComponentResource {
                     ...Object.entries(args.env).map(([k, value]) => ({ name: k, value })),
                     ...Object.keys(args.secretEnv).map((k) => ({ name: k, valueFrom: { secretKeyRef: { name: `${name}-env`, key: k } } })),
                   ],
-                  securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                  securityContext: RESTRICTED_CONTAINER,
                   volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
-                  resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+                  resources: FIXED_RESOURCES.mcJob,
                 },
               ],
               volumes: [{ name: "tmp", emptyDir: {} }],

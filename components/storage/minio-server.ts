@@ -8,7 +8,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { RESTRICTED_CONTAINER } from "../flows/workload";
+import { pdb, RESTRICTED_CONTAINER, restrictedPod } from "../k8s/workload";
 import { commonLabels } from "../labels";
 import { NAMESPACES } from "../namespaces";
 import { TierSpec } from "../tiers";
@@ -74,7 +74,7 @@ export class MinioServer extends pulumi.ComponentResource {
           template: {
             metadata: { labels },
             spec: {
-              securityContext: { runAsUser: MINIO_UID, runAsGroup: MINIO_UID, fsGroup: MINIO_UID, runAsNonRoot: true },
+              securityContext: restrictedPod({ user: MINIO_UID, group: MINIO_UID, fsGroup: MINIO_UID }),
               containers: [
                 {
                   name: "minio",
@@ -113,11 +113,7 @@ export class MinioServer extends pulumi.ComponentResource {
     );
 
     if (servers > 1) {
-      new k8s.policy.v1.PodDisruptionBudget(
-        `${name}-pdb`,
-        { metadata: { name: MINIO_SERVICE, namespace: ns, labels }, spec: { maxUnavailable: 1, selector: { matchLabels: selector } } },
-        on,
-      );
+      pdb(`${name}-pdb`, { name: MINIO_SERVICE, namespace: ns, labels, selector, maxUnavailable: 1 }, on);
     }
     this.registerOutputs({ statefulSet: this.statefulSet.metadata.name });
   }

@@ -22,22 +22,25 @@ export const REPLICATION_MINIO_USER = "helios-replication";
 const ROOT_SECRET = "helios-minio-root";
 
 export interface MinioStoreArgs {
-  tier: TierSpec;
-  bucket: string;
+  /** Scale tier: sizes and replica counts (components/tiers.ts). */
+  readonly tier: TierSpec;
+  /** Object storage bucket name. */
+  readonly bucket: string;
   /** helios:minioRootPassword (secret output). */
-  rootPassword: pulumi.Input<string>;
+  readonly rootPassword: pulumi.Input<string>;
   /**
    * Endpoint the Pulumi engine reaches MinIO's S3 API on to create bucket and users
    * (helios:objectStorage.publicEndpoint, or the in-cluster address when Pulumi runs inside).
    */
-  adminEndpoint: string;
+  readonly adminEndpoint: string;
   /** Create the user peers replicate into (multi-dc-minio). */
-  replicationTarget: boolean;
+  readonly replicationTarget: boolean;
   /** Let mc-managed ILM own the lifecycle (hybrid) instead of an IlmPolicy resource. */
-  lifecycleManagedByMc: boolean;
+  readonly lifecycleManagedByMc: boolean;
   /** Days noncurrent versions are kept before MinIO deletes them. */
-  noncurrentExpiryDays: number;
-  namespace: pulumi.Resource;
+  readonly noncurrentExpiryDays: number;
+  /** The helios-storage namespace resource to create after. */
+  readonly namespace: pulumi.Resource;
 }
 
 /** Days of noncurrent versions kept: long enough to undo a bad compaction, short enough to bound cost. */

@@ -6,7 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
-import { commonLabels } from "../labels";
+import { BUCKET_IDENTITY_ANNOTATION, commonLabels } from "../labels";
 import { NAMESPACES } from "../namespaces";
 import { splitEndpoint } from "./topology";
 
@@ -42,15 +42,22 @@ export function renderObjstoreConfig(s: S3ObjstoreSettings): string {
 }
 
 export interface ObjstoreSecretArgs {
-  bucket: pulumi.Input<string>;
-  endpoint: pulumi.Input<string>;
-  region?: pulumi.Input<string>;
+  /** Bucket Thanos writes blocks to. */
+  readonly bucket: pulumi.Input<string>;
+  /** S3 endpoint of the bucket (host:port, or a URL whose scheme sets `insecure`). */
+  readonly endpoint: pulumi.Input<string>;
+  /** S3 region (cloud-s3); absent for MinIO. */
+  readonly region?: pulumi.Input<string>;
   /** Thanos' own (least-privilege) credentials, secret outputs. */
-  accessKey: pulumi.Input<string>;
-  secretKey: pulumi.Input<string>;
-  serverSideEncryption?: boolean;
+  readonly accessKey: pulumi.Input<string>;
+  /** Secret key of Thanos' credentials, a secret output. */
+  readonly secretKey: pulumi.Input<string>;
+  /** Ask S3 for SSE-S3 encryption of the blocks (cloud-s3). */
+  readonly serverSideEncryption?: boolean;
+  /** What the bucket is across stacks (StoragePlan.bucketIdentity); annotated for the one-compactor policy. */
+  readonly bucketIdentity: string;
   /** Namespace (helios-storage) resource to create the Secret after. */
-  namespace: pulumi.Resource;
+  readonly namespace: pulumi.Resource;
 }
 
 /** The objstore Secret in helios-storage. */
@@ -68,7 +75,12 @@ export class ObjstoreSecret extends pulumi.ComponentResource {
     this.secret = new k8s.core.v1.Secret(
       name,
       {
-        metadata: { name: OBJSTORE_SECRET, namespace: NAMESPACES.storage.name, labels: commonLabels("thanos-objstore") },
+        metadata: {
+          name: OBJSTORE_SECRET,
+          namespace: NAMESPACES.storage.name,
+          labels: commonLabels("thanos-objstore"),
+          annotations: { [BUCKET_IDENTITY_ANNOTATION]: args.bucketIdentity },
+        },
         type: "Opaque",
         stringData: { [OBJSTORE_KEY]: pulumi.secret(rendered) },
       },

@@ -17,21 +17,26 @@ export const PROMETHEUS_FULLNAME = "helios-prometheus";
 /** Headless service of the Thanos sidecars (kube-prometheus-stack `thanosService`). */
 export const SIDECAR_SERVICE = `${PROMETHEUS_FULLNAME}-thanos-discovery`;
 export const THANOS_GRPC_PORT = 10901;
+/** HTTP port of Prometheus' own API (the one place it is spelled; network policies import it). */
+export const PROMETHEUS_HTTP_PORT = 9090;
 /** Alertmanager the visualization layer runs (operator-managed `Alertmanager` CR named helios). */
 export const ALERTMANAGER = { namespace: NAMESPACES.visualization.name, service: "alertmanager-operated", port: "web", portNumber: 9093 } as const;
 
 export interface PrometheusValuesArgs {
-  tier: TierSpec;
-  datacenter: string;
+  /** Scale tier: sizes and replica counts (components/tiers.ts). */
+  readonly tier: TierSpec;
+  /** This stack's datacenter (helios:datacenter), for labels and names. */
+  readonly datacenter: string;
   /** Value of the `cluster` external label. */
-  cluster: string;
-  objstoreSecret: string;
+  readonly cluster: string;
+  /** Name of the Secret holding Thanos' objstore.yml (storage/objstore.ts). */
+  readonly objstoreSecret: string;
   /**
    * Install the operator's admission webhooks (default true). A cluster that runs no pods
    * (helios:awaitWorkloads false) cannot serve them, and a webhook nobody serves refuses every
    * PrometheusRule.
    */
-  operatorWebhooks?: boolean;
+  readonly operatorWebhooks?: boolean;
 }
 
 /** kube-prometheus-stack values (chart 88.5.3 paths). Pure, for tests. */
@@ -94,8 +99,9 @@ export interface PrometheusStackArgs extends PrometheusValuesArgs {
   /** helios:chartMirror: install the chart from this mirror instead of its upstream repository. */
   readonly chartMirror?: string;
   /** The objstore Secret: the sidecars mount it at start. */
-  objstore: pulumi.Resource;
-  namespace: pulumi.Resource;
+  readonly objstore: pulumi.Resource;
+  /** The helios-storage namespace resource to create after. */
+  readonly namespace: pulumi.Resource;
 }
 
 export class PrometheusStack extends pulumi.ComponentResource {

@@ -9,15 +9,18 @@ import { deployTimeValue } from "./minio";
 import { PolicyDocument } from "./policies";
 
 export interface S3StoreArgs {
-  bucket: string;
-  region: string;
+  /** Bucket name (created in `region`). */
+  readonly bucket: string;
+  /** AWS region of the bucket. */
+  readonly region: string;
   /** Policy of the IAM user that writes the bucket (Thanos, or MinIO's tiering). */
-  policy: PolicyDocument;
+  readonly policy: PolicyDocument;
   /** IAM user name, e.g. helios-thanos-dc-a. */
-  userName: string;
+  readonly userName: string;
   /** Days noncurrent object versions are kept. */
-  noncurrentExpiryDays: number;
-  tags: Record<string, string>;
+  readonly noncurrentExpiryDays: number;
+  /** AWS tags on the bucket and the IAM user. */
+  readonly tags: Record<string, string>;
 }
 
 export class S3Store extends pulumi.ComponentResource {

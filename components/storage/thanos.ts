@@ -18,8 +18,10 @@ import { ALERTMANAGER, SIDECAR_SERVICE } from "./prometheus";
 
 /** fullnameOverride: services are helios-thanos-query, helios-thanos-store-gateway, … */
 export const THANOS_FULLNAME = "helios-thanos";
+/** Thanos Query's HTTP port (Thanos' default --http-address port; the one place it is spelled). */
+export const THANOS_QUERY_HTTP_PORT = 10902;
 /** Thanos Query's HTTP API inside the cluster (Grafana's datasource, runbook-operator). */
-export const THANOS_QUERY_HTTP_URL = `http://${THANOS_FULLNAME}-query.${NAMESPACES.storage.name}.svc:10902`;
+export const THANOS_QUERY_HTTP_URL = `http://${THANOS_FULLNAME}-query.${NAMESPACES.storage.name}.svc:${THANOS_QUERY_HTTP_PORT}`;
 
 /** A peer DC's Thanos StoreAPI endpoint the global query fans out to. */
 export interface PeerEndpoint {
@@ -53,14 +55,20 @@ function cacheConfig(maxSize: string): string {
 }
 
 export interface ThanosValuesArgs {
-  tier: TierSpec;
-  datacenter: string;
-  cluster: string;
-  objstoreSecret: string;
-  runsCompactor: boolean;
-  retention: HeliosConfig["thanosRetention"];
+  /** Scale tier: sizes and replica counts (components/tiers.ts). */
+  readonly tier: TierSpec;
+  /** This stack's datacenter (helios:datacenter), for labels and names. */
+  readonly datacenter: string;
+  /** Value of the `cluster` external label. */
+  readonly cluster: string;
+  /** Name of the Secret holding Thanos' objstore.yml (storage/objstore.ts). */
+  readonly objstoreSecret: string;
+  /** Whether this stack runs the bucket's one compactor (FR-032). */
+  readonly runsCompactor: boolean;
+  /** Compactor retention per resolution: raw, 5m, 1h (helios:thanosRetention). */
+  readonly retention: HeliosConfig["thanosRetention"];
   /** Peers' query endpoints for the global query (primary only); empty elsewhere. */
-  peers: PeerEndpoint[];
+  readonly peers: PeerEndpoint[];
 }
 
 /** Chart values (thanos chart 1.24.1 paths). Pure, for tests. */
@@ -140,13 +148,16 @@ export function thanosValues(a: ThanosValuesArgs): Record<string, unknown> {
 export interface ThanosStackArgs extends Omit<ThanosValuesArgs, "peers" | "runsCompactor"> {
   /** helios:chartMirror: install the chart from this mirror instead of its upstream repository. */
   readonly chartMirror?: string;
-  peers: pulumi.Input<PeerEndpoint[]>;
+  /** Peers' query endpoints for the global query (primary only); empty elsewhere. */
+  readonly peers: pulumi.Input<PeerEndpoint[]>;
   /** Known only once the peers' outputs are read (federation.ts compactorGuard). */
-  runsCompactor: pulumi.Input<boolean>;
-  objstore: pulumi.Resource;
-  namespace: pulumi.Resource;
+  readonly runsCompactor: pulumi.Input<boolean>;
+  /** The objstore Secret resource the components mount. */
+  readonly objstore: pulumi.Resource;
+  /** The helios-storage namespace resource to create after. */
+  readonly namespace: pulumi.Resource;
   /** kube-prometheus-stack release: installs the ServiceMonitor CRD the chart's monitors need. */
-  crdsReady: pulumi.Resource[];
+  readonly crdsReady: pulumi.Resource[];
 }
 
 export class ThanosStack extends pulumi.ComponentResource {

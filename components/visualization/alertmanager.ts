@@ -6,13 +6,16 @@
  * operator's `alertmanager-operated` Service.
  */
 import * as fs from "fs";
+import { ConfigError } from "../errors";
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
 import { heliosWarn } from "../diagnostics";
+import { RESTRICTED_CONTAINER, restrictedPod } from "../k8s/workload";
 import { commonLabels } from "../labels";
 import { NAMESPACES } from "../namespaces";
+import { FIXED_RESOURCES } from "../tiers";
 import { IMAGES, imageRef } from "../versions";
 
 export const ALERTMANAGER_TEMPLATE = path.resolve(__dirname, "..", "..", "config", "alertmanager", "alertmanager.yaml");
@@ -50,15 +53,15 @@ export function renderAlertmanagerConfig(template: string, values: ReceiverValue
   try {
     doc = YAML.parse(template);
   } catch (e) {
-    throw new Error(`${source}: not valid YAML: ${(e as Error).message}`);
+    throw new ConfigError(`${source}: not valid YAML: ${(e as Error).message}`);
   }
   if (!doc || typeof doc !== "object" || !doc.route || !Array.isArray(doc.receivers)) {
-    throw new Error(`${source}: must have a top-level route and a receivers list`);
+    throw new ConfigError(`${source}: must have a top-level route and a receivers list`);
   }
   const unknown = new Set<string>();
   // Placeholders in values only (comments may mention the syntax).
   for (const m of JSON.stringify(doc).matchAll(PLACEHOLDER)) if (!KNOWN.includes(m[1] as keyof ReceiverValues)) unknown.add(m[1]);
-  if (unknown.size) throw new Error(`${source}: unknown placeholder(s) ${[...unknown].map((u) => "${" + u + "}").join(", ")}; known: ${KNOWN.join(", ")}`);
+  if (unknown.size) throw new ConfigError(`${source}: unknown placeholder(s) ${[...unknown].map((u) => "${" + u + "}").join(", ")}; known: ${KNOWN.join(", ")}`);
 
   const disabled: string[] = [];
   for (const receiver of doc.receivers) {
@@ -97,16 +100,19 @@ function substitute(v: unknown, values: ReceiverValues): unknown {
 
 export interface AlertmanagerArgs {
   /** Datacenter name, for the external URL and labels. */
-  datacenter: string;
+  readonly datacenter: string;
   /** Receiver inputs; secrets stay Pulumi secret outputs. */
-  pagerdutyRoutingKey?: pulumi.Input<string>;
-  slackWebhookUrl?: pulumi.Input<string>;
-  smtpPassword?: pulumi.Input<string>;
-  email?: { to: string; from: string; smarthost: string; username?: string };
+  readonly pagerdutyRoutingKey?: pulumi.Input<string>;
+  /** Slack incoming-webhook URL (helios:slackWebhookUrl), a secret. */
+  readonly slackWebhookUrl?: pulumi.Input<string>;
+  /** SMTP password for the email receiver (helios:smtpPassword), a secret. */
+  readonly smtpPassword?: pulumi.Input<string>;
+  /** Email receiver settings (helios:alertEmail); absent: no email receiver. */
+  readonly email?: { to: string; from: string; smarthost: string; username?: string };
   /** Resources that must exist before the CR (the kube-prometheus-stack release with the CRDs). */
-  crdsReady?: pulumi.Resource[];
+  readonly crdsReady?: pulumi.Resource[];
   /** Namespace resource to depend on. */
-  namespace?: pulumi.Resource;
+  readonly namespace?: pulumi.Resource;
 }
 
 export class HeliosAlertmanager extends pulumi.ComponentResource {
@@ -151,7 +157,7 @@ export class HeliosAlertmanager extends pulumi.ComponentResource {
 
     const labels = { ...commonLabels("alertmanager"), "app.kubernetes.io/component": "alerting" };
     this.configSecret = new k8s.core.v1.Secret(
-      "alertmanager-helios-config",
+      `${name}-helios-config`,
       {
         metadata: { name: "alertmanager-helios-config", namespace: ns, labels },
         type: "Opaque",
@@ -162,7 +168,7 @@ export class HeliosAlertmanager extends pulumi.ComponentResource {
 
     const image = IMAGES.alertmanager;
     this.alertmanager = new k8s.apiextensions.CustomResource(
-      "alertmanager-helios",
+      `${name}-helios`,
       {
         apiVersion: "monitoring.coreos.com/v1",
         kind: "Alertmanager",
@@ -175,12 +181,12 @@ export class HeliosAlertmanager extends pulumi.ComponentResource {
           externalUrl: ALERTMANAGER_URL,
           retention: "120h",
           podMetadata: { labels: { "helios.io/datacenter": args.datacenter } },
-          resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
-          securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, fsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } },
+          resources: FIXED_RESOURCES.alertmanager,
+          securityContext: restrictedPod({ user: 65534, group: 65534, fsGroup: 65534 }),
           containers: [
             {
               name: "alertmanager",
-              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+              securityContext: RESTRICTED_CONTAINER,
             },
           ],
         },

@@ -6,7 +6,9 @@
  * reach Grafana as environment variables; the chart's values hold none.
  */
 import * as k8s from "@pulumi/kubernetes";
+import { ConfigError } from "../errors";
 import * as pulumi from "@pulumi/pulumi";
+import { ACCESS_ROLES, AccessRole, DEFAULT_ACCESS_GROUPS, GRAFANA_ROLES } from "../access";
 import { heliosWarn } from "../diagnostics";
 import { commonLabels } from "../labels";
 import { NAMESPACES } from "../namespaces";
@@ -18,12 +20,12 @@ import { DASHBOARD_LABEL, DATASOURCES, FOLDER_ANNOTATION } from "./dashboards";
 /** Environment variable (from the grafana-env Secret) the ClickHouse datasource's password expands from. */
 export const CLICKHOUSE_PASSWORD_ENV = "HELIOS_CLICKHOUSE_PASSWORD";
 export const CLICKHOUSE_DATABASE = "helios";
-/** IdP groups -> Grafana roles (US2 scenario 4); highest role wins. */
-export const ROLE_GROUPS = [
-  { group: "helios-admin", role: "Admin" },
-  { group: "helios-engineer", role: "Editor" },
-  { group: "helios-viewer", role: "Viewer" },
-] as const;
+/** IdP groups -> Grafana roles (US2 scenario 4), highest role first: the access roles of components/access.ts. */
+export function roleGroups(groups: Record<AccessRole, string> = DEFAULT_ACCESS_GROUPS): { group: string; role: string }[] {
+  return ACCESS_ROLES.map((r) => ({ group: groups[r], role: GRAFANA_ROLES[r] }));
+}
+/** The mapping with the default groups (helios:accessGroups unset). */
+export const ROLE_GROUPS = roleGroups();
 
 export interface OidcSettings {
   issuerUrl: string;
@@ -39,9 +41,9 @@ export interface OidcSettings {
  * JMESPath Grafana evaluates on the ID token / userinfo to pick the role. Users in none of
  * the groups get no role and, with role_attribute_strict, cannot log in.
  */
-export function roleAttributePath(groupsClaim: string): string {
+export function roleAttributePath(groupsClaim: string, groups: Record<AccessRole, string> = DEFAULT_ACCESS_GROUPS): string {
   const claim = /^[A-Za-z_][A-Za-z0-9_]*$/.test(groupsClaim) ? groupsClaim : JSON.stringify(groupsClaim);
-  return ROLE_GROUPS.map(({ group, role }) => `contains(${claim}[*], '${group}') && '${role}'`).join(" || ");
+  return roleGroups(groups).map(({ group, role }) => `contains(${claim}[*], '${group}') && '${role}'`).join(" || ");
 }
 
 export function grafanaDatasources(thanosQueryUrl: string, clickhouse: { host: string; port: number; username: string }, clickhousePassword = false) {
@@ -83,30 +85,38 @@ export function grafanaDatasources(thanosQueryUrl: string, clickhouse: { host: s
 /** Refuses inputs Grafana cannot start (or log in) with; the message names the stack key to set. */
 export function checkGrafanaInputs(args: Pick<GrafanaArgs, "adminPassword" | "oidc" | "oidcClientSecret">): void {
   if (args.adminPassword === undefined) {
-    throw new Error("Grafana needs an admin password: set it with `pulumi config set --secret helios:grafanaAdminPassword <password>`");
+    throw new ConfigError("Grafana needs an admin password: set it with `pulumi config set --secret helios:grafanaAdminPassword <password>`");
   }
   if (args.oidc && args.oidcClientSecret === undefined) {
-    throw new Error("helios:oidc is set but helios:oidcClientSecret is not; set it with `pulumi config set --secret helios:oidcClientSecret <secret>`");
+    throw new ConfigError("helios:oidc is set but helios:oidcClientSecret is not; set it with `pulumi config set --secret helios:oidcClientSecret <secret>`");
   }
 }
 
 export interface GrafanaArgs {
   /** helios:chartMirror: install the chart from this mirror instead of its upstream repository. */
   readonly chartMirror?: string;
-  datacenter: string;
-  tier: TierSpec;
-  oidc?: OidcSettings;
-  oidcClientSecret?: pulumi.Input<string>;
-  adminPassword?: pulumi.Input<string>;
+  /** This stack's datacenter (helios:datacenter), for labels and names. */
+  readonly datacenter: string;
+  /** Scale tier: sizes and replica counts (components/tiers.ts). */
+  readonly tier: TierSpec;
+  /** OIDC login settings (helios:oidc); absent: admin login only. */
+  readonly oidc?: OidcSettings;
+  /** OIDC client secret (helios:oidcClientSecret), required with `oidc`. */
+  readonly oidcClientSecret?: pulumi.Input<string>;
+  /** Grafana admin password (helios:grafanaAdminPassword), a secret. */
+  readonly adminPassword?: pulumi.Input<string>;
+  /** IdP group of each access role (helios:accessGroups); the same groups the Kubernetes roles are bound to. */
+  readonly accessGroups?: Record<AccessRole, string>;
   /** postgres://user:password@host:5432/grafana?sslmode=require; absent: embedded SQLite, one replica. */
-  databaseUrl?: pulumi.Input<string>;
+  readonly databaseUrl?: pulumi.Input<string>;
   /** Thanos Query's HTTP API (the storage layer's ThanosStack.queryHttpUrl). */
   readonly thanosQueryUrl: string;
   /** ClickHouse's native endpoint and read-only user (the flow layer's ClickHouse.readerEndpoint). */
   readonly clickhouse: { host: string; port: number; username: string };
   /** Password of the ClickHouse user; goes into the grafana-env Secret only. */
-  clickhousePassword?: pulumi.Input<string>;
-  namespace?: pulumi.Resource;
+  readonly clickhousePassword?: pulumi.Input<string>;
+  /** The helios-visualization namespace resource to create after. */
+  readonly namespace?: pulumi.Resource;
 }
 
 export class Grafana extends pulumi.ComponentResource {
@@ -129,7 +139,7 @@ export class Grafana extends pulumi.ComponentResource {
     }
 
     this.adminSecret = new k8s.core.v1.Secret(
-      "grafana-admin",
+      `${name}-admin`,
       { metadata: { name: "grafana-admin", namespace: ns, labels }, type: "Opaque", stringData: { "admin-user": "admin", "admin-password": pulumi.secret(adminPassword) } },
       { parent: this, dependsOn: deps },
     );
@@ -138,7 +148,7 @@ export class Grafana extends pulumi.ComponentResource {
     if (args.databaseUrl !== undefined) env.GF_DATABASE_URL = pulumi.secret(args.databaseUrl);
     if (args.clickhousePassword !== undefined) env[CLICKHOUSE_PASSWORD_ENV] = pulumi.secret(args.clickhousePassword);
     this.envSecret = new k8s.core.v1.Secret(
-      "grafana-env",
+      `${name}-env`,
       { metadata: { name: "grafana-env", namespace: ns, labels }, type: "Opaque", stringData: env },
       { parent: this, dependsOn: deps },
     );
@@ -163,7 +173,7 @@ export class Grafana extends pulumi.ComponentResource {
         api_url: args.oidc.apiUrl ?? `${issuer}/protocol/openid-connect/userinfo`,
         use_pkce: true,
         allow_sign_up: true,
-        role_attribute_path: roleAttributePath(args.oidc.groupsClaim),
+        role_attribute_path: roleAttributePath(args.oidc.groupsClaim, args.accessGroups),
         role_attribute_strict: true,
         allow_assign_grafana_admin: false,
       };
@@ -171,7 +181,7 @@ export class Grafana extends pulumi.ComponentResource {
 
     const chart = CHARTS.grafana;
     this.release = new k8s.helm.v3.Release(
-      "grafana",
+      name,
       {
         name: "grafana",
         ...chartSource(chart, args.chartMirror),

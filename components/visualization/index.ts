@@ -12,18 +12,19 @@ import { Grafana } from "./grafana";
 
 export interface VisualizationArgs {
   /** The validated stack config (datacenter, oidc, alertEmail and the receiver secrets). */
-  config: HeliosConfig;
-  tier: TierSpec;
+  readonly config: HeliosConfig;
+  /** Scale tier: sizes and replica counts (components/tiers.ts). */
+  readonly tier: TierSpec;
   /** The helios-visualization Namespace; everything here is created after it. */
-  namespace?: pulumi.Resource;
+  readonly namespace?: pulumi.Resource;
   /** The kube-prometheus-stack release (CRDs + operator); every CR here depends on it. */
-  crdsReady?: pulumi.Resource[];
+  readonly crdsReady?: pulumi.Resource[];
   /** Thanos Query's HTTP API (the storage layer's ThanosStack.queryHttpUrl). */
   readonly thanosQueryUrl: string;
   /** ClickHouse's native endpoint and read-only user (the flow layer's ClickHouse.readerEndpoint). */
   readonly clickhouse: { host: string; port: number; username: string };
   /** Password of the read-only ClickHouse user (flow layer's generated secret). */
-  clickhousePassword?: pulumi.Input<string>;
+  readonly clickhousePassword?: pulumi.Input<string>;
 }
 
 export class Visualization extends pulumi.ComponentResource {
@@ -58,6 +59,7 @@ export class Visualization extends pulumi.ComponentResource {
         chartMirror: config.chartMirror,
         oidc: config.oidc,
         oidcClientSecret: config.secrets.oidcClientSecret,
+        accessGroups: config.accessGroups,
         adminPassword: config.secrets.grafanaAdminPassword,
         databaseUrl: config.secrets.grafanaDatabaseUrl,
         thanosQueryUrl: args.thanosQueryUrl,

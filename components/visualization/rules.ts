@@ -5,6 +5,7 @@
  * and a summary, description and runbook_url.
  */
 import * as fs from "fs";
+import { ConfigError } from "../errors";
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -36,11 +37,11 @@ export function parseRuleFile(file: string, text: string): RuleFile {
   try {
     doc = YAML.parse(text);
   } catch (e) {
-    throw new Error(`${where}: not valid YAML: ${(e as Error).message}`);
+    throw new ConfigError(`${where}: not valid YAML: ${(e as Error).message}`);
   }
   const problems: string[] = [];
   if (!doc || !Array.isArray(doc.groups) || doc.groups.length === 0) {
-    throw new Error(`${where}: must have a non-empty top-level "groups" list`);
+    throw new ConfigError(`${where}: must have a non-empty top-level "groups" list`);
   }
   const groupNames = new Set<string>();
   for (const [gi, g] of doc.groups.entries()) {
@@ -69,7 +70,7 @@ export function parseRuleFile(file: string, text: string): RuleFile {
       }
     }
   }
-  if (problems.length) throw new Error(`${where}: invalid alert rules:\n  - ${problems.join("\n  - ")}`);
+  if (problems.length) throw new ConfigError(`${where}: invalid alert rules:\n  - ${problems.join("\n  - ")}`);
   return { name: path.basename(file).replace(/\.rules\.ya?ml$/, ""), file, groups: doc.groups };
 }
 
@@ -79,15 +80,15 @@ export function loadRuleFiles(dir = ALERTS_DIR): RuleFile[] {
     .readdirSync(dir)
     .filter((f) => /\.rules\.ya?ml$/.test(f))
     .sort();
-  if (!files.length) throw new Error(`${dir}: no *.rules.yaml files`);
+  if (!files.length) throw new ConfigError(`${dir}: no *.rules.yaml files`);
   return files.map((f) => parseRuleFile(path.join(dir, f), fs.readFileSync(path.join(dir, f), "utf8")));
 }
 
 export interface AlertRulesArgs {
   /** Resources that must exist before the CRs (the kube-prometheus-stack release with the CRDs). */
-  crdsReady?: pulumi.Resource[];
+  readonly crdsReady?: pulumi.Resource[];
   /** Directory of *.rules.yaml (default config/alerts). */
-  dir?: string;
+  readonly dir?: string;
 }
 
 /** One PrometheusRule per rule file, in helios-visualization. */

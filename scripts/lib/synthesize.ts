@@ -13,6 +13,7 @@ import YAML from "yaml";
 import { loadHeliosConfig } from "../../components/config";
 import { drainWarnings } from "../../components/diagnostics";
 import { heliosProgram } from "../../components/program";
+import { validateContent } from "../../components/content";
 import { FlatConfig, flattenConfig, readStackConfigFile } from "./stack-config";
 
 export const PROJECT = "helios";
@@ -110,7 +111,8 @@ async function synthesizeNow(options: SynthOptions): Promise<SynthResult> {
           parent: deps.parent,
           dependsOn: deps.dependsOn,
           provider: args.provider ? providerKey(args.provider) : undefined,
-          inputs: args.inputs,
+          // A StackReference's outputs are what a policy sees of the peer (the compactor rule reads them).
+          inputs: args.type === "pulumi:pulumi:StackReference" ? { ...args.inputs, outputs: state.outputs } : args.inputs,
         });
         return { id: `${args.name}-id`, state };
       },
@@ -132,7 +134,7 @@ async function synthesizeNow(options: SynthOptions): Promise<SynthResult> {
   try {
     // Validate first: a config error thrown inside the root stack would surface as an
     // unhandled rejection instead of this clean, catchable error.
-    loadHeliosConfig();
+    validateContent(loadHeliosConfig());
     stackOutputs = (await pulumi.runtime.runInPulumiStack(async () => {
       // Record each resource's parent and explicit dependsOn before it registers.
       pulumi.runtime.registerStackTransformation((t) => {

@@ -21,7 +21,7 @@ export interface DeployProject {
 }
 
 /** Files of the program a deployment needs (the rest of the repo stays out of the copy). */
-const PROJECT_ENTRIES = ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "components", "config", "migrations", "proto", "scripts", "services"];
+const PROJECT_ENTRIES = ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "components", "config", "migrations", "policy", "proto", "scripts", "services"];
 
 export function prepareDeployProject(clusters: KubeCluster[], stackConfig: Record<string, Record<string, unknown>>): DeployProject {
   const dir = tempDir("deploy");

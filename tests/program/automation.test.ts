@@ -2,6 +2,7 @@
 // them, a two-replica Deployment with the runner settings, least-privilege RBAC (the same rules
 // the operator tests run under), Secrets for device credentials and the NetBox token, and
 // NetworkPolicies: devices reachable on gNMI only, the approval API open to the ingress sources.
+import { ACCESS_RULES } from "../../components/access";
 import { CRD_DIR, requestedByPolicy, runbookCrds, RUNBOOK_OPERATOR_NAME } from "../../components/automation/runbook-operator";
 import { GNMI_PORTS } from "../../components/collection/egress-policy";
 import { NAMESPACES } from "../../components/namespaces";
@@ -89,7 +90,8 @@ describe("runbook operator component", () => {
     const runner = await one("kubernetes:rbac.authorization.k8s.io/v1:Role", "helios-runbook-runner", NS);
     expect(runner.inputs.rules).toEqual(RUNNER_NAMESPACE_RULES);
     const admin = await one("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "helios-admin");
-    expect(admin.inputs.rules).toEqual(HELIOS_ADMIN_RULES);
+    // The approval rules, then the admin access role's (components/access.ts).
+    expect(admin.inputs.rules).toEqual([...HELIOS_ADMIN_RULES, ...ACCESS_RULES.admin]);
     for (const rules of [OPERATOR_CLUSTER_RULES, OPERATOR_NAMESPACE_RULES, RUNNER_NAMESPACE_RULES]) {
       expect(JSON.stringify(rules)).not.toContain('"*"');
       expect(rules.flatMap((r) => r.resources)).not.toContain("secrets");

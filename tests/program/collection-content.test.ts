@@ -1,10 +1,11 @@
 // Collection config content (config/gnmic, config/snmp, config/blackbox, config/targets/static):
 // the shipped content renders, and bad content fails with a message naming the file and problem.
 import * as fs from "fs";
+import { ConfigError } from "../../components/errors";
 import * as path from "path";
 import YAML from "yaml";
 import { renderBlackboxConfig } from "../../components/collection/blackbox-exporter";
-import { CollectionContentError } from "../../components/collection/content";
+
 import { GNMIC_DIR, loadGnmicSubscriptions, renderGnmicConfig } from "../../components/collection/gnmic";
 import { keepsTaxonomy, scrapeJobs } from "../../components/collection/scrape";
 import { loadSnmpModules, renderSnmpAuths, renderSnmpAuthsWithOmissions, SNMP_DIR } from "../../components/collection/snmp-exporter";
@@ -28,7 +29,7 @@ const fails = (fn: () => unknown, ...fragments: string[]) => {
   } catch (e) {
     err = e;
   }
-  expect(err).toBeInstanceOf(CollectionContentError);
+  expect(err).toBeInstanceOf(ConfigError);
   for (const f of fragments) expect((err as Error).message).toContain(f);
 };
 

@@ -70,6 +70,8 @@ describe("stack config", () => {
     maxmindAccountId: ["acme", "numeric MaxMind account ID"],
     flowSamplingRates: [{ exporters: { "edge-1": { default: 100 } } }, "must be an exporter IP address"],
     alertEmail: [{ to: "not-an-email", from: "a@b.c", smarthost: "smtp:25" }, "helios:alertEmail.to"],
+    accessGroups: [{ admin: "noc admins" }, "helios:accessGroups.admin"],
+    secretStore: [{ kind: "ClusterSecretStore", name: "vault", remoteKeys: { gnmi: "g", snmp: "s", netbox: "n" } }, "helios:secretStore.remoteKeys.maxmind: is required"],
     oidc: [{ issuerUrl: "https://sso", clientId: "x", extra: 1 }, "unknown field(s) extra"],
     thanosRetention: [{ raw: "two weeks" }, "helios:thanosRetention.raw"],
     objectStorage: [{ bucket: "Bad_Bucket" }, "valid S3 bucket name"],
@@ -185,6 +187,12 @@ describe("stack config", () => {
     // stack dc-t, datacenter dc-t-prod: listing dc-t-prod would federate this DC with itself
     const msg = errorOf(baseConfig({ "helios:datacenter": "dc-t-prod", "helios:peers": ["dc-t-prod"] }));
     expect(msg).toContain("helios:peers: lists dc-t-prod, this stack's own datacenter");
+  });
+
+  it("access groups default to Grafana's names and refuse one group for two roles, naming the field", () => {
+    expect(parse(baseConfig()).accessGroups).toEqual({ admin: "helios-admin", operator: "helios-engineer", viewer: "helios-viewer", kubernetesGroupPrefix: "" });
+    const msg = errorOf(baseConfig({ "helios:accessGroups": { operator: "noc", viewer: "noc" } }));
+    expect(msg).toContain("helios:accessGroups.viewer: invalid value \"noc\": is the same group as operator; each role needs its own group");
   });
 
   it("says a bad boolean must be true or false", () => {

@@ -94,7 +94,7 @@ describe("target generator component", () => {
 
   it("rejects a bad interval", () => {
     expect(
-      () => new TargetGenerator("x", { tier: TIERS.small, imageRegistry: "r", imageTag: "t", netboxUrl: "https://n", netboxToken: undefined, netboxFilters: {}, interval: "often", dependsOn: [], crdsReady: [] }),
+      () => new TargetGenerator("x", { tier: TIERS.small, imageRegistry: "r", imageTag: "t", netboxUrl: "https://n", netboxToken: undefined, store: { type: "pulumi" }, netboxFilters: {}, interval: "often", dependsOn: [], crdsReady: [] }),
     ).toThrow(/must be a duration/);
   });
 });

@@ -2,7 +2,8 @@
  * Least-privilege RBAC, as data, shared by the Pulumi component (components/automation) and the
  * tests that run the operator and runner under exactly these rules.
  */
-const GROUP = "automation.helios.io";
+/** The API group of Runbook and RunbookExecution. */
+export const GROUP = "automation.helios.io";
 
 export interface PolicyRule {
   apiGroups: string[];

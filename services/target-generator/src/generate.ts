@@ -17,6 +17,7 @@
  * ("[\n{...},\n{...}\n]\n") so they split on line boundaries and diff well.
  */
 import { cmp, hostPort } from "./normalize";
+import { FILE_KEYS, Kind, partKey } from "./contract";
 import { Device, PROBE_KINDS, ProbeKind, Skip, TAXONOMY_LABELS } from "./types";
 
 export interface GenerateOptions {
@@ -49,9 +50,9 @@ export interface OutputFile {
   format: "file_sd" | "gnmic";
 }
 
-/** The four target kinds and their ConfigMaps (fixed contract). */
-export const KINDS = ["gnmic", "snmp", "blackbox", "prometheus"] as const;
-export type Kind = (typeof KINDS)[number];
+// The four target kinds, their files and ConfigMaps: the program's contract (src/contract.ts).
+export { KINDS } from "./contract";
+export type { Kind };
 
 export interface Generated {
   files: Record<Kind, OutputFile[]>;
@@ -139,10 +140,10 @@ export function generate(devices: readonly Device[], opts: GenerateOptions = DEF
 
   return {
     files: {
-      gnmic: [{ key: "targets.yaml", records: gnmic, format: "gnmic" }],
-      snmp: [{ key: "snmp.json", records: snmp, format: "file_sd" }],
-      blackbox: PROBE_KINDS.map((k) => ({ key: `${k}.json`, records: probes[k], format: "file_sd" as const })),
-      prometheus: [{ key: "prometheus.json", records: prom, format: "file_sd" }],
+      gnmic: [{ key: FILE_KEYS.gnmic[0], records: gnmic, format: "gnmic" }],
+      snmp: [{ key: FILE_KEYS.snmp[0], records: snmp, format: "file_sd" }],
+      blackbox: PROBE_KINDS.map((k, i) => ({ key: FILE_KEYS.blackbox[i], records: probes[k], format: "file_sd" as const })),
+      prometheus: [{ key: FILE_KEYS.prometheus[0], records: prom, format: "file_sd" }],
     },
     counts,
     skips,
@@ -166,9 +167,6 @@ export function render(format: OutputFile["format"], records: readonly string[])
 
 /** Splits a file into parts of at most maxBytes each: `snmp.json`, `snmp-1.json`, `snmp-2.json`, ... */
 export function splitFile(file: OutputFile, maxBytes: number): { key: string; content: string }[] {
-  const dot = file.key.lastIndexOf(".");
-  const stem = file.key.slice(0, dot);
-  const ext = file.key.slice(dot);
   const overhead = Buffer.byteLength(render(file.format, ["x"])) - 1;
   const parts: string[][] = [];
   let cur: string[] = [];
@@ -185,5 +183,5 @@ export function splitFile(file: OutputFile, maxBytes: number): { key: string; co
     size += len;
   }
   parts.push(cur);
-  return parts.map((recs, i) => ({ key: i === 0 ? file.key : `${stem}-${i}${ext}`, content: render(file.format, recs) }));
+  return parts.map((recs, i) => ({ key: partKey(file.key, i), content: render(file.format, recs) }));
 }

@@ -14,12 +14,14 @@
  * `-1..-N` ones (a projected volume) and glob `*.json`.
  */
 import { createHash } from "crypto";
-import { Generated, Kind, KINDS, splitFile } from "./generate";
+import { allConfigMapNames, configMapName, Kind, KINDS, MAX_EXTRA_CONFIGMAPS, NAMESPACE } from "./contract";
+import { Generated, splitFile } from "./generate";
+
+// The ConfigMap names, overflow count and namespace are the program's contract too (src/contract.ts).
+export { allConfigMapNames, configMapName, MAX_EXTRA_CONFIGMAPS, NAMESPACE };
 
 export const PART_MAX_BYTES = 900 * 1024;
 export const CONFIGMAP_MAX_BYTES = 950 * 1024;
-export const MAX_EXTRA_CONFIGMAPS = 8;
-export const NAMESPACE = "helios-collection";
 
 export const ANN_HASH = "helios.io/content-hash";
 export const ANN_DEVICES = "helios.io/device-count";
@@ -28,15 +30,6 @@ export const ANN_CONFIGMAPS = "helios.io/configmaps";
 export const ANN_STATS = "helios.io/sync-stats";
 export const LABEL_KIND = "helios.io/target-kind";
 export const MANAGED_BY = "helios-target-generator";
-
-export function configMapName(kind: Kind, index = 0): string {
-  return index === 0 ? `helios-targets-${kind}` : `helios-targets-${kind}-${index}`;
-}
-
-/** Every ConfigMap name the generator may ever write (for the RBAC Role's resourceNames). */
-export function allConfigMapNames(): string[] {
-  return KINDS.flatMap((k) => Array.from({ length: MAX_EXTRA_CONFIGMAPS + 1 }, (_, i) => configMapName(k, i)));
-}
 
 export interface DesiredConfigMap {
   name: string;

@@ -4,13 +4,12 @@
  * device name, and the `monitoring_tier` custom field.
  */
 
-/** The seven taxonomy labels (same list and order as components/labels.ts TAXONOMY_LABELS; a test checks). */
-export const TAXONOMY_LABELS = ["device", "site", "region", "vendor", "platform", "role", "tier"] as const;
-export type TaxonomyLabel = (typeof TAXONOMY_LABELS)[number];
-export type Taxonomy = Record<TaxonomyLabel, string>;
+import type { ProbeKind, TaxonomyLabel } from "./contract";
 
-export const PROBE_KINDS = ["icmp", "tcp", "http", "dns"] as const;
-export type ProbeKind = (typeof PROBE_KINDS)[number];
+// The taxonomy labels and probe kinds are the program's contract too (src/contract.ts).
+export { PROBE_KINDS, TAXONOMY_LABELS } from "./contract";
+export type { ProbeKind, TaxonomyLabel };
+export type Taxonomy = Record<TaxonomyLabel, string>;
 
 /** One blackbox probe of a device: `icmp`, `tcp:<port>`, `http[:<port>][/path]`, `dns[:<port>]`. */
 export interface ProbeSpec {
