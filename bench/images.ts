@@ -4,7 +4,9 @@
  * manifest), uncompressed size (the layers' tars), time for `--version` (runtime + Node start),
  * and time to ready under runc (arm64: + qemu-aarch64-static): flow-enricher /readyz (consuming
  * from a real Kafka), target-generator /healthz, clickhouse-migrator (a Job, no endpoint) the
- * time until it has applied migrations 0001-0004 to a fresh embedded ClickHouse and exited 0.
+ * time until it has applied migrations 0001-0004 to a fresh embedded ClickHouse and exited 0,
+ * runbook-operator /readyz (it holds its leader Lease on a real kube-apiserver; a fresh
+ * namespace per run, so no run waits out another's Lease).
  * Writes bench/results/images.json. Run: npm run bench images
  */
 import * as fs from "fs";
@@ -20,7 +22,10 @@ import { writeMmdb } from "../services/flow-enricher/test/helpers/mmdb";
 import { startKafka } from "../tests/helpers/kafka";
 import { freePort } from "../tests/helpers/net";
 import { tempDir } from "../tests/helpers/tools";
-import { startTimed } from "../tests/images/smoke";
+import { mountableKubeconfig, operatorRun, startTimed } from "../tests/images/smoke";
+import { KubeCluster } from "../tests/helpers/kube";
+import { clusterWithCrds } from "../services/runbook-operator/test/cluster";
+
 
 const RUNS = 3;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -36,8 +41,12 @@ async function main(): Promise<void> {
   fs.chmodSync(geoDir, 0o755);
   for (const f of [geo.city, geo.asn]) fs.chmodSync(f, 0o644);
   await createTopics(kafka.bootstrap, [{ topic: "helios-flows-raw", numPartitions: 1 }]);
+  const kubeDir = tempDir("bench-kube");
+  let cluster: KubeCluster | undefined;
   const rows: Record<string, unknown>[] = [];
   try {
+    cluster = await clusterWithCrds("bench-images");
+    mountableKubeconfig(cluster, kubeDir);
     for (const r of results) {
       for (const p of r.platforms) {
         const img = prepare(r.layout, p.arch, path.join(out, ".roots"));
@@ -56,8 +65,15 @@ async function main(): Promise<void> {
             continue;
           }
           const port = await freePort();
+          let ns = "";
+          if (r.service === "runbook-operator") {
+            ns = `bench-${p.arch}-${i}`;
+            if (cluster.kubectl(["create", "namespace", ns]).status !== 0) throw new Error(`cannot create namespace ${ns}`);
+          }
           const opts =
-            r.service === "flow-enricher"
+            r.service === "runbook-operator"
+              ? operatorRun(kubeDir, ns, `bench-${p.arch}-${i}`, port)
+              : r.service === "flow-enricher"
               ? {
                   env: {
                     KAFKA_BROKERS: kafka.bootstrap,
@@ -72,7 +88,7 @@ async function main(): Promise<void> {
                   mounts: [{ source: geoDir, destination: "/var/lib/geoip" }],
                 }
               : { args: ["--netbox-url", "http://127.0.0.1:9", "--interval", "5m", "--metrics-port", String(port), "--metrics-host", "127.0.0.1"], env: { NETBOX_TOKEN: "t" } };
-          const url = `http://127.0.0.1:${port}/${r.service === "flow-enricher" ? "readyz" : "healthz"}`;
+          const url = `http://127.0.0.1:${port}/${r.service === "target-generator" ? "healthz" : "readyz"}`;
           const { c, readyMs: ms } = await startTimed(img, opts, url);
           readyMs.push(ms);
           await c.stop();
@@ -87,13 +103,20 @@ async function main(): Promise<void> {
           version_ms_median: versionMs,
           ready_ms_median: median(readyMs),
           ready_ms_runs: readyMs,
-          ready_signal: r.service === "flow-enricher" ? "/readyz (consuming from Kafka)" : r.service === "target-generator" ? "/healthz" : "exit 0 after migrations 0001-0004",
+          ready_signal: {
+            "flow-enricher": "/readyz (consuming from Kafka)",
+            "target-generator": "/healthz",
+            "clickhouse-migrator": "exit 0 after migrations 0001-0004",
+            "runbook-operator": "/readyz (leader Lease held on a real kube-apiserver)",
+          }[r.service],
         };
         rows.push(row);
         console.log(JSON.stringify(row));
       }
     }
   } finally {
+    await cluster?.stop();
+    fs.rmSync(kubeDir, { recursive: true, force: true });
     await kafka.stop();
     fs.rmSync(out, { recursive: true, force: true });
     fs.rmSync(geoDir, { recursive: true, force: true });

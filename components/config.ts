@@ -19,7 +19,7 @@ export type StorageTopology = (typeof STORAGE_TOPOLOGIES)[number];
 export const ROLES = ["primary", "secondary"] as const;
 export type Role = (typeof ROLES)[number];
 /** The service images Helios builds (scripts/images/services.ts); helios:imageDigests is keyed by them. */
-export const HELIOS_SERVICE_IMAGES = ["flow-enricher", "target-generator", "clickhouse-migrator"] as const;
+export const HELIOS_SERVICE_IMAGES = ["flow-enricher", "target-generator", "clickhouse-migrator", "runbook-operator"] as const;
 export type HeliosServiceImage = (typeof HELIOS_SERVICE_IMAGES)[number];
 
 const dnsLabel = z

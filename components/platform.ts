@@ -115,6 +115,7 @@ export class HeliosPlatform extends pulumi.ComponentResource {
       {
         imageRegistry: config.imageRegistry,
         imageTag: config.imageTag,
+        imageDigests: config.imageDigests,
         netboxUrl: config.netboxUrl,
         netboxToken: config.secrets.netboxToken,
         store: config.secretStore,

@@ -22,7 +22,8 @@ import { parseScriptImages } from "../../services/runbook-operator/src/script";
 import { HELIOS_ADMIN_RULES, NAMES, OPERATOR_CLUSTER_RULES, OPERATOR_NAMESPACE_RULES, RUNNER_NAMESPACE_RULES } from "../../services/runbook-operator/src/rbac";
 import { ACCESS_RULES } from "../access";
 import { GNMI_PORTS } from "../collection/egress-policy";
-import { SecretValue } from "../config";
+import { HeliosServiceImage, SecretValue } from "../config";
+import { serviceImageRef } from "../images";
 import { commonLabels } from "../labels";
 import { podMonitor, RESTRICTED_CONTAINER, restrictedPod } from "../k8s/workload";
 import { FIXED_RESOURCES } from "../tiers";
@@ -41,6 +42,8 @@ export interface RunbookOperatorArgs {
   readonly imageRegistry: string;
   /** Tag of the Helios service images (helios:imageTag). */
   readonly imageTag: string;
+  /** Digest per service image (helios:imageDigests): deploy by digest when set. */
+  readonly imageDigests?: Partial<Record<HeliosServiceImage, string>>;
   /** NetBox base URL (helios:netboxUrl). */
   readonly netboxUrl: string;
   /** NetBox API token (helios:netboxToken), a Pulumi secret. */
@@ -103,7 +106,8 @@ export class RunbookOperator extends pulumi.ComponentResource {
     const ns = NAMESPACES.automation.name;
     const labels = { ...commonLabels(RUNBOOK_OPERATOR_NAME), "helios.io/job": RUNBOOK_OPERATOR_NAME };
     const selector = { "app.kubernetes.io/name": RUNBOOK_OPERATOR_NAME };
-    const image = `${args.imageRegistry}/runbook-operator:${args.imageTag}`;
+    // the operator and its Jobs (RUNNER_IMAGE) run the same reference, by digest when one is given
+    const image = serviceImageRef(args, "runbook-operator");
     const child = { parent: this };
 
     this.crds = runbookCrds().map(

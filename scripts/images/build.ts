@@ -2,7 +2,8 @@
  * Builds the service images as OCI layouts, daemonless: Debian runtime packages + the npm
  * registry's Node binary + our compiled service and its production node_modules, four layers per
  * architecture (base, node, node_modules, app: a code change rebuilds only the last), one image
- * index per service. See docs/images.md.
+ * index per service. The runbook-operator image has a fifth, gnmic (built from the Go module
+ * proxy, scripts/images/gnmic.ts), after node. See docs/images.md.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -10,9 +11,10 @@ import * as os from "os";
 import * as path from "path";
 import { Arch } from "./arch";
 import { caBundle, extractDebs, fetchDeb, DebInfo, skipDebPath } from "./debs";
+import { gnmicBinary } from "./gnmic";
 import { DEBIAN_PACKAGES, nodeVersion, REPO_ROOT } from "./inputs";
 import { nodeRuntime } from "./node-runtime";
-import { assembleNodeModules, productionClosure } from "./npm-deps";
+import { assembleNodeModules, productionClosure, unusedAtRuntime } from "./npm-deps";
 import { imageIndex, platformImage, PlatformImage, RuntimeConfig, writeLayout } from "./oci";
 import { NODE_PATH, NONROOT, PATH_ENV, ServiceImage } from "./services";
 import { layer, Layer, TarEntry } from "./tar";
@@ -28,6 +30,8 @@ export interface BuildOptions {
   log?: (msg: string) => void;
   /** Debian packages of the base layer (default DEBIAN_PACKAGES; tests name a missing one) */
   debianPackages?: string[];
+  /** build gnmic afresh instead of taking the cached binary (the reproducibility test) */
+  freshGnmic?: boolean;
 }
 
 export interface PlatformResult {
@@ -104,7 +108,9 @@ export function buildImages(opts: BuildOptions): ImageResult[] {
   const version = nodeVersion();
   try {
     // Inputs first, for every architecture: a missing package or bad checksum fails before any layout is written.
-    const perArch = new Map<string, { debs: DebInfo[]; base: Layer; node: Layer }>();
+    const perArch = new Map<string, { debs: DebInfo[]; base: Layer; node: Layer; gnmic?: { layer: Layer; description: string } }>();
+    const gnmicPath = opts.services.find((s) => s.gnmic)?.gnmic;
+    if (opts.services.some((s) => s.gnmic && s.gnmic !== gnmicPath)) throw new Error("services put gnmic at different paths; one gnmic layer serves them all");
     for (const arch of opts.arches) {
       const debs = (opts.debianPackages ?? DEBIAN_PACKAGES).map((name) => fetchDeb(name, arch, path.join(cache, "debs")));
       log(`${arch.oci}: ${debs.map((d) => `${d.name} ${d.version}`).join(", ")}`);
@@ -118,7 +124,20 @@ export function buildImages(opts: BuildOptions): ImageResult[] {
           { type: "file", path: "usr/local/share/doc/node/LICENSE", mode: 0o644, uid: 0, gid: 0, data: fs.readFileSync(path.join(nodeDir, "LICENSE")) },
         ]),
       );
-      perArch.set(arch.oci, { debs, base, node });
+      let gnmic: { layer: Layer; description: string } | undefined;
+      if (gnmicPath) {
+        // its own layer: it changes with the gnmic pin or the Go toolchain, not with our code
+        const g = gnmicBinary(arch, path.join(cache, "gnmic"), { fresh: opts.freshGnmic, log });
+        const gl = layer(
+          withParents([
+            { type: "file", path: gnmicPath.slice(1), mode: 0o755, uid: 0, gid: 0, data: fs.readFileSync(g.bin) },
+            { type: "file", path: "usr/local/share/doc/gnmic/LICENSE", mode: 0o644, uid: 0, gid: 0, data: fs.readFileSync(g.license) },
+          ]),
+        );
+        if (opts.freshGnmic) fs.rmSync(path.dirname(g.bin), { recursive: true, force: true });
+        gnmic = { layer: gl, description: g.description };
+      }
+      perArch.set(arch.oci, { debs, base, node, gnmic });
     }
     const prepared: { service: ServiceImage; images: PlatformImage[]; annotations: Record<string, string> }[] = [];
     for (const service of opts.services) {
@@ -134,19 +153,21 @@ export function buildImages(opts: BuildOptions): ImageResult[] {
       const app = layer(withParents(appEntries));
       const images: PlatformImage[] = [];
       for (const arch of opts.arches) {
-        const { debs, base, node } = perArch.get(arch.oci)!;
+        const { debs, base, node, gnmic } = perArch.get(arch.oci)!;
         const closure = productionClosure(path.join(REPO_ROOT, "package-lock.json"), `services/${service.name}`, arch);
         const nm = path.join(work, service.name, `node_modules-${arch.oci}`);
         assembleNodeModules(REPO_ROOT, closure, arch, nm, path.join(cache, "npm"));
-        const deps = layer(withParents(treeEntries(nm, "app/node_modules")));
+        const deps = layer(withParents(treeEntries(nm, "app/node_modules", { skip: unusedAtRuntime })));
         const annotations = {
           "org.opencontainers.image.title": service.name,
           "org.opencontainers.image.version": pkg.version,
           "io.helios.debian-packages": debs.map((d) => `${d.name}=${d.version}`).join(","),
           "io.helios.node": `node-linux-${arch.npm}@${version}`,
           "io.helios.native-packages": closure.filter((c) => c.native).map((c) => `${c.name}@${c.version}`).join(",") || "none",
+          ...(service.gnmic && gnmic ? { "io.helios.gnmic": gnmic.description } : {}),
         };
-        images.push(platformImage(arch.oci, runtimeConfig(service), [base, node, deps, app], annotations));
+        const layers = service.gnmic && gnmic ? [base, node, gnmic.layer, deps, app] : [base, node, deps, app];
+        images.push(platformImage(arch.oci, runtimeConfig(service), layers, annotations));
         log(`${service.name} ${arch.oci}: ${images[images.length - 1].manifest.digest}`);
       }
       prepared.push({ service, images, annotations: { "org.opencontainers.image.title": service.name, "org.opencontainers.image.version": pkg.version } });

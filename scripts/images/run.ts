@@ -58,6 +58,8 @@ function resolveExecutable(p: Prepared, name: string): string {
 }
 
 export interface RunOptions {
+  /** replaces the image's Entrypoint (and drops its Cmd), as `docker run --entrypoint` does */
+  entrypoint?: string[];
   /** replaces the image's Cmd (the Entrypoint stays), as `docker run image args...` does */
   args?: string[];
   env?: Record<string, string>;
@@ -71,7 +73,8 @@ let counter = 0;
 export function bundle(p: Prepared, opts: RunOptions): { dir: string; id: string } {
   const id = `helios-${process.pid}-${++counter}-${Date.now() % 100000}`;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "helios-bundle-"));
-  const [exe, ...rest] = [...p.config.Entrypoint, ...(opts.args ?? p.config.Cmd ?? [])];
+  const cmd = opts.args ?? (opts.entrypoint ? [] : (p.config.Cmd ?? []));
+  const [exe, ...rest] = [...(opts.entrypoint ?? p.config.Entrypoint), ...cmd];
   let args = [resolveExecutable(p, exe), ...rest];
   if (p.arch === "arm64") args = [QEMU_IN_ROOT, ...args];
   else if (p.arch !== os.arch().replace("x64", "amd64")) throw new Error(`cannot run ${p.arch} images on ${os.arch()}`);

@@ -12,6 +12,8 @@ export interface ServiceImage {
   ports: number[];
   /** extra repository directories copied into the image: repo path -> image path */
   extraDirs?: Record<string, string>;
+  /** where the gnmic CLI goes (scripts/images/gnmic.ts), for a service that runs it */
+  gnmic?: string;
 }
 
 /** uid/gid of the image user: distroless' "nonroot" */
@@ -40,6 +42,16 @@ export const SERVICE_IMAGES: ServiceImage[] = [
     env: { NODE_ENV: "production", MIGRATIONS_DIR: "/migrations" },
     ports: [],
     extraDirs: { migrations: "migrations" },
+  },
+  {
+    // operator, Job runner and approval CLI in one image; the runner's gNMI steps exec gnmic (GNMIC_BIN, default "gnmic" on PATH)
+    name: "runbook-operator",
+    entrypoint: ["node", "/app/dist/cli.js"],
+    cmd: ["operator"],
+    env: { NODE_ENV: "production" },
+    ports: [8080],
+    extraDirs: { "services/runbook-operator/crds": "app/crds" },
+    gnmic: "/usr/local/bin/gnmic",
   },
 ];
 

@@ -114,7 +114,8 @@ export async function startCluster(name: string, opts: { users?: StaticUser[] } 
     const server = `https://127.0.0.1:${apiPort}`;
     const deadline = Date.now() + 120_000;
     for (;;) {
-      const r = run("curl", ["-fsS", "--cacert", caFile, "-H", `Authorization: Bearer ${token}`, `${server}/readyz`], { timeoutMs: 15_000 });
+      // curl's own --max-time: a slow answer on a loaded machine is a retry until the deadline, not an exception
+      const r = run("curl", ["-fsS", "--max-time", "10", "--cacert", caFile, "-H", `Authorization: Bearer ${token}`, `${server}/readyz`], { timeoutMs: 30_000 });
       if (r.status === 0) break;
       if (apiserver.child.exitCode !== null) throw new Error(`kube-apiserver for ${name} exited:\n${apiserver.log().slice(-3000)}`);
       if (Date.now() > deadline) throw new Error(`kube-apiserver for ${name} not ready in 120 s:\n${apiserver.log().slice(-3000)}`);

@@ -9,8 +9,9 @@ import { buildImages, ImageResult } from "../../scripts/images/build";
 import { defaultCacheDir } from "../../scripts/images/build";
 import { checkIntegrity } from "../../scripts/images/node-runtime";
 import { MEDIA, readBlob } from "../../scripts/images/oci";
+import { checkGnmicBinary, gnmicBinary, gnmicPin } from "../../scripts/images/gnmic";
 import { serviceImage } from "../../scripts/images/services";
-import { REPO_ROOT, run, tempDir } from "../helpers/tools";
+import { REPO_ROOT, run, tempDir, tool } from "../helpers/tools";
 
 jest.setTimeout(900_000);
 
@@ -93,7 +94,7 @@ describe("built twice", () => {
       for (const p of ["usr/local/bin/node", "app/dist/main.js", "app/package.json", "app/node_modules/pino/package.json", "etc/ssl/certs/ca-certificates.crt", "usr/share/zoneinfo/Europe/Berlin", "etc/passwd", `usr/lib/${triplet}/libstdc++.so.6`]) {
         expect(paths).toContain(p);
       }
-      for (const banned of [/^(usr\/)?bin\/(sh|bash|dash)$/, /dpkg/, /^usr\/bin\/apt/, /^app\/node_modules\/(typescript|jest|protobufjs)\//, /^usr\/local\/lib\/node_modules\/npm/]) {
+      for (const banned of [/^(usr\/)?bin\/(sh|bash|dash)$/, /dpkg/, /^usr\/bin\/apt/, /^app\/node_modules\/(typescript|jest|protobufjs)\//, /^usr\/local\/lib\/node_modules\/npm/, /^app\/node_modules\/.*(\.d\.ts|\.js\.map|\.bare)$/]) {
         expect(paths.filter((p) => banned.test(p))).toEqual([]);
       }
       // the native CRC32 addon of @platformatic/kafka comes for the image's CPU only
@@ -113,6 +114,79 @@ describe("built twice", () => {
     });
   });
 
+});
+
+describe("runbook-operator: built twice, gnmic compiled again the second time", () => {
+  const outC = tempDir("images-c");
+  const outD = tempDir("images-d");
+  let a: ImageResult;
+  let b: ImageResult;
+  beforeAll(() => {
+    const services = [serviceImage("runbook-operator")];
+    [a] = buildImages({ services, arches, outDir: outC, log: quiet });
+    // freshGnmic: `go build` runs again for both CPUs instead of taking the cached binaries
+    [b] = buildImages({ services, arches, outDir: outD, log: quiet, freshGnmic: true });
+  });
+  afterAll(() => {
+    for (const d of [outC, outD]) fs.rmSync(d, { recursive: true, force: true });
+  });
+
+  it("gives the same index, manifests and blobs (gnmic's bytes included)", () => {
+    expect(b.indexDigest).toBe(a.indexDigest);
+    expect(b.platforms.map((p) => p.manifestDigest)).toEqual(a.platforms.map((p) => p.manifestDigest));
+    expect(blobsOf(b.layout)).toEqual(blobsOf(a.layout));
+  });
+
+  it.each(["amd64", "arm64"])("%s: node, gnmic in its own layer with its licence, the CRDs; no shell", (arch) => {
+    const top = JSON.parse(fs.readFileSync(path.join(a.layout, "index.json"), "utf8"));
+    const index = json(a.layout, top.manifests[0].digest);
+    const entry = index.manifests.find((m: { platform: { architecture: string } }) => m.platform.architecture === arch);
+    const manifest = json(a.layout, entry.digest);
+    expect(manifest.layers).toHaveLength(5);
+    expect(manifest.annotations["io.helios.gnmic"]).toBe(`${gnmicPin().module}@${gnmicPin().version} linux/${arch} ${gnmicPin().go} CGO_ENABLED=0`);
+    const config = json(a.layout, manifest.config.digest);
+    expect(config.config.Entrypoint).toEqual(["node", "/app/dist/cli.js"]);
+    expect(config.config.Cmd).toEqual(["operator"]);
+    // the third layer is gnmic alone: a code change never re-uploads it
+    const gnmicLayer = run("tar", ["--numeric-owner", "-tvzf", path.join(a.layout, "blobs", "sha256", manifest.layers[2].digest.slice(7))]).stdout.trim().split("\n");
+    expect(gnmicLayer.map((l) => l.split(/\s+/).slice(5).join(" "))).toEqual([
+      "usr/",
+      "usr/local/",
+      "usr/local/bin/",
+      "usr/local/bin/gnmic",
+      "usr/local/share/",
+      "usr/local/share/doc/",
+      "usr/local/share/doc/gnmic/",
+      "usr/local/share/doc/gnmic/LICENSE",
+    ]);
+    expect(gnmicLayer.find((l) => l.endsWith(" usr/local/bin/gnmic"))).toMatch(/^-rwxr-xr-x 0\/0 /);
+    const paths = listing(a.layout, arch).map((l) => l.split(/\s+/).slice(5).join(" ").replace(/ -> .*$/, ""));
+    for (const p of ["usr/local/bin/node", "app/dist/cli.js", "app/package.json", "app/crds/runbooks.automation.helios.io.yaml", "app/crds/runbookexecutions.automation.helios.io.yaml", "app/node_modules/@kubernetes/client-node/package.json"]) {
+      expect(paths).toContain(p);
+    }
+    // type declarations, source maps and Bare-runtime addons stay out (npm-deps.ts unusedAtRuntime): most of client-node's size
+    for (const banned of [/^(usr\/)?bin\/(sh|bash|dash)$/, /dpkg/, /^app\/node_modules\/(typescript|jest|@grpc)\//, /^app\/node_modules\/.*(\.d\.ts|\.js\.map|\.bare)$/]) {
+      expect(paths.filter((p) => banned.test(p))).toEqual([]);
+    }
+  });
+
+  it("stays under 80 MB compressed per architecture", () => {
+    for (const p of a.platforms) expect(p.compressedBytes).toBeLessThan(80e6);
+  });
+});
+
+describe("gnmic for the image: bad input", () => {
+  it("refuses a cached binary built for the other CPU, naming it", () => {
+    const dir = tempDir("gnmic-wrong");
+    const arm = gnmicBinary(arches[1], path.join(defaultCacheDir(), "gnmic"));
+    expect(() => checkGnmicBinary(arm.bin, arches[0])).toThrow(`gnmic at ${arm.bin} is built for ELF machine 0xb7, not amd64`);
+    fs.writeFileSync(path.join(dir, "gnmic"), "#!/bin/sh\n");
+    expect(() => checkGnmicBinary(path.join(dir, "gnmic"), arches[0])).toThrow(/gnmic for amd64 at .* is not an ELF executable/);
+    expect(() => checkGnmicBinary(path.join(dir, "gone"), arches[0])).toThrow(/gnmic for amd64 is unreadable at /);
+    // the host engine (built with cgo, no pinned toolchain flags) is not the image's gnmic
+    expect(() => checkGnmicBinary(tool("gnmic"), arches[0])).toThrow(/without cgo \(build info lacks .*CGO_ENABLED=0/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 });
 
 describe("bad input", () => {

@@ -18,6 +18,7 @@ jest.setTimeout(900_000);
 let registry: ChildProcess;
 let addr: string;
 let built: ImageResult;
+let operator: ImageResult;
 const dir = tempDir("registry");
 const out = tempDir("images-push");
 
@@ -28,7 +29,7 @@ beforeAll(async () => {
   fs.writeFileSync(config, `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\nhttp:\n  addr: ${addr}\n`);
   registry = spawn(tool("registry"), ["serve", config], { stdio: ["ignore", "ignore", "pipe"] });
   await waitForPort(port, 60_000, () => registry.exitCode === null);
-  [built] = buildImages({ services: [serviceImage("target-generator")], arches: parseArches("amd64,arm64"), outDir: out, log: () => undefined });
+  [built, operator] = buildImages({ services: [serviceImage("target-generator"), serviceImage("runbook-operator")], arches: parseArches("amd64,arm64"), outDir: out, log: () => undefined });
 });
 
 afterAll(async () => {
@@ -50,6 +51,15 @@ describe("push to a loopback registry", () => {
     expect(back.blobs).toBe(2 * 5); // per arch: config + 4 layers
     // a second push uploads nothing new and changes nothing
     expect(await pushLayout(built.layout, target)).toBe(built.indexDigest);
+  });
+
+  it("runbook-operator (gnmic in a fifth layer): pushed and pulled back by the digest it was built with", async () => {
+    const target = { registry: addr, repository: "helios/runbook-operator", tag: "0.1.0" };
+    expect(await pushLayout(operator.layout, target)).toBe(operator.indexDigest);
+    const back = await pullAndVerify(target);
+    expect(back.indexDigest).toBe(operator.indexDigest);
+    expect(back.manifests).toEqual(operator.platforms.map((p) => p.manifestDigest));
+    expect(back.blobs).toBe(2 * 6); // per arch: config + 5 layers
   });
 
   it("fails fast naming a registry nobody listens on", async () => {

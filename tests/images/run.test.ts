@@ -3,7 +3,8 @@
  * under runc + qemu-aarch64-static (scripts/images/run.ts). Each service: `--version` (which
  * also proves the image's Node starts on that CPU), a bad setting refused with a clear message,
  * and its ready signal. The flow-enricher enriches flows end to end against a real Kafka on both
- * architectures (decode → GeoIP → encode → produce).
+ * architectures (decode → GeoIP → encode → produce). The runbook-operator runs `gnmic version`
+ * from its image on both CPUs and leads (holds its Lease) on a real kube-apiserver.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -15,7 +16,10 @@ import { createTopics, kafka, readTopic } from "../../services/flow-enricher/tes
 import { writeMmdb } from "../../services/flow-enricher/test/helpers/mmdb";
 import { decodeEnrichedMessage, goflowValue, ip4 } from "../../services/flow-enricher/test/helpers/proto";
 import { startClickHouseFront, ClickHouseFront } from "../../services/clickhouse-migrator/test/clickhouse-front";
-import { buildAll, prepared, removeDir, startTimed } from "./smoke";
+import { buildAll, mountableKubeconfig, operatorRun, prepared, removeDir, startTimed } from "./smoke";
+import { gnmicPin } from "../../scripts/images/gnmic";
+import { KubeCluster } from "../helpers/kube";
+import { clusterWithCrds } from "../../services/runbook-operator/test/cluster";
 
 jest.setTimeout(1_200_000);
 
@@ -34,6 +38,7 @@ describe.each(ARCHES)("%s", (arch) => {
     ["flow-enricher", "@helios/flow-enricher"],
     ["target-generator", "@helios/target-generator"],
     ["clickhouse-migrator", "@helios/clickhouse-migrator"],
+    ["runbook-operator", "@helios/runbook-operator"],
   ])("%s --version names the package and runs on the image's CPU as nonroot", (service, pkg) => {
     const r = runImage(prepared(out, service, arch), { args: ["--version"] });
     expect(r.stderr).toBe("");
@@ -60,6 +65,26 @@ describe.each(ARCHES)("%s", (arch) => {
     expect(r.stdout).toContain("must be an http(s) URL");
   });
 
+  it("runbook-operator carries the pinned gnmic, built for the image's CPU (gnmic version on its PATH)", () => {
+    const r = runImage(prepared(out, "runbook-operator", arch), { entrypoint: ["gnmic"], args: ["version"] });
+    expect(r.stderr).toBe("");
+    const fields = Object.fromEntries(r.stdout.trim().split("\n").map((l) => l.split(":").map((x) => x.trim())).map(([k, ...v]) => [k, v.join(":")]));
+    expect(fields).toMatchObject({ version: gnmicPin().version.replace(/^v/, ""), date: "2022-06-29T06:46:41Z", gitURL: `https://${gnmicPin().module}` });
+    expect(r.status).toBe(0);
+  });
+
+  it("runbook-operator's runner refuses a bad GNMI_TLS naming it and the allowed values", () => {
+    const r = runImage(prepared(out, "runbook-operator", arch), { args: ["run", "--namespace", "helios-automation", "--execution", "x"], env: { GNMI_TLS: "plaintext" } });
+    expect(r.stderr).toBe("helios-runbook-operator: GNMI_TLS must be insecure, skip-verify or tls, not plaintext\n");
+    expect(r.status).toBe(2);
+  });
+
+  it("runbook-operator's operator refuses to start without NETBOX_URL, naming it", () => {
+    const r = runImage(prepared(out, "runbook-operator", arch), { env: { RUNNER_IMAGE: "r/runbook-operator:t" } });
+    expect(r.stderr).toContain("NETBOX_URL is required");
+    expect(r.status).toBe(2);
+  });
+
   it("target-generator serves /healthz while NetBox is unreachable", async () => {
     const port = await freePort();
     const { c } = await startTimed(
@@ -68,6 +93,40 @@ describe.each(ARCHES)("%s", (arch) => {
       `http://127.0.0.1:${port}/healthz`,
     );
     await c.stop();
+  });
+});
+
+describe("runbook-operator leads on a real kube-apiserver", () => {
+  let cluster: KubeCluster;
+  const kubeDir = tempDir("images-kube");
+  beforeAll(async () => {
+    cluster = await clusterWithCrds("images-runbook");
+    mountableKubeconfig(cluster, kubeDir);
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+    removeDir(kubeDir);
+  });
+
+  it.each(ARCHES)("%s: /healthz, then /readyz once it holds the leader Lease; stops cleanly on SIGTERM", async (arch) => {
+    // one namespace per architecture: each run takes a fresh Lease instead of waiting out the other's
+    const ns = `images-${arch}`;
+    expect(cluster.kubectl(["create", "namespace", ns]).status).toBe(0);
+    const port = await freePort();
+    const { c, readyMs } = await startTimed(
+      prepared(out, "runbook-operator", arch),
+      operatorRun(kubeDir, ns, `operator-${arch}`, port),
+      `http://127.0.0.1:${port}/readyz`,
+    );
+    try {
+      expect(readyMs).toBeGreaterThan(0);
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      const lease = cluster.kubectl(["get", "lease", "-n", ns, "helios-runbook-operator", "-o", "jsonpath={.spec.holderIdentity}"]);
+      expect(lease.stdout).toBe(`operator-${arch}`);
+    } finally {
+      await c.stop();
+    }
+    expect(c.child.exitCode).toBe(0);
   });
 });
 

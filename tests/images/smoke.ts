@@ -8,6 +8,8 @@ import { parseArches } from "../../scripts/images/arch";
 import { buildImages, ImageResult } from "../../scripts/images/build";
 import { Prepared, prepare, RunOptions, Running, startImage } from "../../scripts/images/run";
 import { SERVICE_IMAGES } from "../../scripts/images/services";
+import YAML from "yaml";
+import { KubeCluster } from "../helpers/kube";
 import { tempDir } from "../helpers/tools";
 
 export function buildAll(): { out: string; results: ImageResult[] } {
@@ -47,3 +49,34 @@ export async function startTimed(p: Prepared, opts: RunOptions, url: string): Pr
 }
 
 export const removeDir = (d: string) => fs.rmSync(d, { recursive: true, force: true });
+
+/**
+ * Writes the cluster's kubeconfig with its CA inline into dir (made readable by the image's user,
+ * 65532): the container sees only its mounts, not the CA file the original names.
+ */
+export function mountableKubeconfig(cluster: KubeCluster, dir: string): void {
+  const kc = YAML.parse(fs.readFileSync(cluster.kubeconfig, "utf8"));
+  for (const c of kc.clusters) {
+    c.cluster["certificate-authority-data"] = fs.readFileSync(c.cluster["certificate-authority"]).toString("base64");
+    delete c.cluster["certificate-authority"];
+  }
+  fs.writeFileSync(path.join(dir, "kubeconfig"), YAML.stringify(kc), { mode: 0o644 });
+  fs.chmodSync(dir, 0o755);
+}
+
+/** The runbook operator's settings (as the Deployment sets them) against the kubeconfig in kubeDir; ready at /readyz once it leads. */
+export function operatorRun(kubeDir: string, namespace: string, podName: string, port: number): RunOptions {
+  return {
+    env: {
+      KUBECONFIG: "/var/run/helios/kubeconfig",
+      POD_NAMESPACE: namespace,
+      POD_NAME: podName,
+      NETBOX_URL: "http://127.0.0.1:9",
+      NETBOX_TOKEN: "t",
+      RUNNER_IMAGE: "registry.example/runbook-operator:0.1.0",
+      HTTP_HOST: "127.0.0.1",
+      HTTP_PORT: String(port),
+    },
+    mounts: [{ source: kubeDir, destination: "/var/run/helios" }],
+  };
+}

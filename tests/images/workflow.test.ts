@@ -6,6 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
+import { gnmicPin } from "../../scripts/images/gnmic";
 import { REPO_ROOT, run, tempDir, tool } from "../helpers/tools";
 
 const WORKFLOW = path.join(REPO_ROOT, ".github", "workflows", "images.yml");
@@ -35,4 +36,10 @@ it("builds and pushes with npm run images, then signs every built digest", () =>
   expect(runs).toMatch(/npm run images -- --push /);
   expect(runs).toContain("cosign sign --yes");
   expect(runs).toContain("out/images/digests.json");
+});
+
+it("builds in the golang bookworm image of the toolchain the runbook-operator's gnmic is pinned to", () => {
+  const text = fs.readFileSync(WORKFLOW, "utf8");
+  const images = [...text.matchAll(/\b(golang|debian):(\S+)/g)].map((m) => `${m[1]}:${m[2]}`);
+  expect(images).toEqual([`golang:${gnmicPin().go.replace(/^go/, "")}-bookworm`]);
 });

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * helios-runbook-operator <command>
+ * helios-runbook-operator <command> | --version
  *   operator                 the controller (leader-elected) + approval API + /metrics
  *   run --namespace N --execution E    the Job's runner
  *   approve|reject <execution> [--namespace N] [--comment C] [--server URL]
@@ -10,6 +10,7 @@
  * RUNNER_SERVICE_ACCOUNT, GNMI_CREDENTIALS_SECRET, NETBOX_URL, NETBOX_TOKEN(_SECRET),
  * THANOS_QUERY_URL, ALERTMANAGER_URL, SCRIPT_IMAGES, GNMI_TLS, GNMIC_BIN, HTTP_PORT, KUBECONFIG.
  */
+import "./version"; // first: `--version` answers before settings are read
 import * as os from "os";
 import { parseArgs } from "util";
 import { Inventory, NetBoxInventory } from "./inventory";
@@ -74,17 +75,19 @@ async function operator(): Promise<number> {
   });
   const elector = new LeaderElector(kube.kc, { namespace, name: "helios-runbook-operator", identity: process.env.POD_NAME ?? `${os.hostname()}-${process.pid}`, leaseDurationSeconds: Number(process.env.LEASE_SECONDS ?? 15) });
   await startServer(Number(process.env.HTTP_PORT ?? 8080), process.env.HTTP_HOST ?? "0.0.0.0", new ApprovalService(kube, metrics), metrics, () => elector.leading);
-  await elector.acquire(() => {
-    process.stderr.write("lost the leader lease; exiting so a follower takes over\n");
-    process.exit(3);
-  });
-  await op.start();
+  // Before the lease wait: a standby replica (or one still starting its informers) that is
+  // terminated exits 0 too, not by the signal. op.stop() is safe before or during start().
   const stop = async () => {
     await op.stop();
     process.exit(0);
   };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
+  await elector.acquire(() => {
+    process.stderr.write("lost the leader lease; exiting so a follower takes over\n");
+    process.exit(3);
+  });
+  await op.start();
   return new Promise<number>(() => undefined);
 }
 
