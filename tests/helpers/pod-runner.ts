@@ -569,7 +569,7 @@ export async function runPodToCompletion(cluster: KubeCluster, network: PodNetwo
     volumeDirs.set(v.name, dir);
   }
   const placedVolumes = new Set<string>();
-  const prepared = spec.containers.map((c) => ({ c, p: prepareContainer(cluster, w, c, root, volumeDirs, placedVolumes, podName, pod, fail) }));
+  const prepared = spec.containers.map((c) => ({ c, p: prepareContainer(cluster, w, c, podLayout(root, undefined), volumeDirs, placedVolumes, podName, pod, fail) }));
   const deadlineMs = ((w.spec as { activeDeadlineSeconds?: number }).activeDeadlineSeconds ?? spec.activeDeadlineSeconds ?? 600) * 1000;
   const results = await Promise.all(
     prepared.map(({ c, p }) => {
