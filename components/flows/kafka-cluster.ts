@@ -1,6 +1,7 @@
 /**
- * The flow bus: a KRaft Kafka cluster (Strimzi kafka.strimzi.io/v1) with separate controller
- * and broker KafkaNodePools sized by the tier, the three flow topics, JMX metrics on 9404 and
+ * The flow bus: a KRaft Kafka cluster (Strimzi kafka.strimzi.io/v1) with KafkaNodePools sized by
+ * the tier (separate controller and broker pools, or one dual-role pool where the tier's quorum is
+ * "dual-role"), the three flow topics, JMX metrics on 9404 and
  * Strimzi's Kafka Exporter for consumer lag. Every custom resource depends on the operator
  * release that installs its CRDs (SC-001).
  */
@@ -15,6 +16,21 @@ import { KAFKA_CLIENT_PODS } from "./network-policy";
 export const KAFKA_VERSION = "4.3.1";
 export const KAFKA_METADATA_VERSION = "4.3-IV0";
 const DEAD_LETTER_RETENTION_HOURS = 168;
+
+/**
+ * Durability settings every tier renders, one source for the broker config, the topics and the
+ * tests. min.insync.replicas is RF−1 (2 at RF 3): an acks=all write (the enricher's producer)
+ * survives one replica being rolled and never succeeds on a lone replica. Unclean leader election
+ * stays off (Kafka's default, stated so no edit turns it on): an out-of-sync replica never becomes
+ * leader and truncates what the others acknowledged.
+ * goflow2 v2.2.6 writes with sarama's default acks=1 (WaitForLocal) and has no flag to change it
+ * (transport/kafka/kafka.go), so min ISR does not gate its writes; what keeps a roll lossless for it
+ * is that the rolled broker's leaderships move to in-sync replicas first (controlled shutdown),
+ * measured in services/flow-enricher/test/goflow2-kafka-roll.test.ts.
+ */
+export function kafkaDurability(k: Pick<TierSpec["kafka"], "replicationFactor">): { minInsyncReplicas: number; uncleanLeaderElection: false } {
+  return { minInsyncReplicas: Math.max(1, k.replicationFactor - 1), uncleanLeaderElection: false };
+}
 
 export interface KafkaClusterArgs {
   tier: TierSpec;
@@ -56,7 +72,8 @@ export class KafkaCluster extends pulumi.ComponentResource {
     const k = args.tier.kafka;
     const dependsOn = args.dependsOn;
     const clusterLabel = { "strimzi.io/cluster": KAFKA_CLUSTER };
-    const minIsr = Math.max(1, Math.min(2, k.replicationFactor - 1));
+    const durability = kafkaDurability(k);
+    const minIsr = durability.minInsyncReplicas;
 
     const metrics = new k8s.core.v1.ConfigMap(
       "kafka-metrics",
@@ -64,7 +81,7 @@ export class KafkaCluster extends pulumi.ComponentResource {
       { parent: this, dependsOn },
     );
 
-    const pool = (poolName: string, role: "controller" | "broker", replicas: number, size: string, resources: Resources) =>
+    const pool = (poolName: string, roles: Array<"controller" | "broker">, replicas: number, size: string, resources: Resources) =>
       new k8s.apiextensions.CustomResource(
         `kafka-pool-${poolName}`,
         {
@@ -73,15 +90,18 @@ export class KafkaCluster extends pulumi.ComponentResource {
           metadata: { name: poolName, namespace: FLOWS_NS, labels: { ...commonLabels("kafka"), ...clusterLabel } },
           spec: {
             replicas,
-            roles: [role],
+            roles,
             storage: { type: "jbod", volumes: [{ id: 0, type: "persistent-claim", size, deleteClaim: false, kraftMetadata: "shared" }] },
             resources,
           },
         },
         { parent: this, dependsOn },
       );
-    const controllers = pool("controllers", "controller", k.controllers, k.controllerStorage, k.controllerResources);
-    const brokers = pool("brokers", "broker", k.brokers, k.storage, k.resources);
+    // dual-role: one pool whose nodes are brokers and KRaft voters (Strimzi's examples name it so)
+    const pools =
+      k.quorum === "dual-role"
+        ? [pool("dual-role", ["controller", "broker"], k.brokers, k.storage, k.resources)]
+        : [pool("controllers", ["controller"], k.quorum.controllers, k.quorum.storage, k.quorum.resources), pool("brokers", ["broker"], k.brokers, k.storage, k.resources)];
 
     this.kafka = new k8s.apiextensions.CustomResource(
       "kafka",
@@ -101,6 +121,7 @@ export class KafkaCluster extends pulumi.ComponentResource {
               "transaction.state.log.min.isr": minIsr,
               "default.replication.factor": k.replicationFactor,
               "min.insync.replicas": minIsr,
+              "unclean.leader.election.enable": durability.uncleanLeaderElection,
               "auto.create.topics.enable": false,
             },
             metricsConfig: { type: "jmxPrometheusExporter", valueFrom: { configMapKeyRef: { name: "kafka-metrics", key: "kafka-metrics-config.yml" } } },
@@ -109,7 +130,7 @@ export class KafkaCluster extends pulumi.ComponentResource {
           kafkaExporter: { topicRegex: "helios-.*", groupRegex: ".*" },
         },
       },
-      { parent: this, dependsOn: [...dependsOn, metrics, controllers, brokers] },
+      { parent: this, dependsOn: [...dependsOn, metrics, ...pools] },
     );
 
     const retentionMs = (hours: number) => String(hours * 3_600_000);
