@@ -32,6 +32,24 @@ export function kafkaDurability(k: Pick<TierSpec["kafka"], "replicationFactor">)
   return { minInsyncReplicas: Math.max(1, k.replicationFactor - 1), uncleanLeaderElection: false };
 }
 
+/**
+ * Why a tier's Kafka could lose acknowledged writes or stop taking them while one node restarts
+ * (empty when roll-safe): replication factor at least 3, at least that many brokers so every
+ * replica sits on its own broker, min ISR RF−1 (so it is ≥ 2 and one replica may be down), and a
+ * controller quorum of an odd 3 or more voters, which keeps its majority with one voter down.
+ */
+export function kafkaRollSafetyProblems(k: TierSpec["kafka"]): string[] {
+  const problems: string[] = [];
+  const rf = k.replicationFactor;
+  if (!Number.isInteger(rf) || rf < 3) problems.push(`kafka.replicationFactor is ${rf}: at least 3, so one replica can restart while two stay in sync`);
+  if (!Number.isInteger(k.brokers) || k.brokers < rf) problems.push(`kafka.brokers is ${k.brokers}: at least kafka.replicationFactor (${rf}), one replica per broker`);
+  const { minInsyncReplicas } = kafkaDurability(k);
+  if (minInsyncReplicas !== rf - 1 || minInsyncReplicas < 2) problems.push(`min.insync.replicas would be ${minInsyncReplicas}: RF−1 and at least 2`);
+  const voters = k.quorum === "dual-role" ? k.brokers : k.quorum.controllers;
+  if (!Number.isInteger(voters) || voters < 3 || voters % 2 === 0) problems.push(`the KRaft quorum has ${voters} voters (${k.quorum === "dual-role" ? "kafka.brokers, dual-role" : "kafka.quorum.controllers"}): an odd number of at least 3`);
+  return problems;
+}
+
 export interface KafkaClusterArgs {
   tier: TierSpec;
   /** The Strimzi operator release (CRDs) plus the namespace. */
@@ -70,6 +88,8 @@ export class KafkaCluster extends pulumi.ComponentResource {
   constructor(name: string, args: KafkaClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("helios:flows:KafkaCluster", name, {}, opts);
     const k = args.tier.kafka;
+    const problems = kafkaRollSafetyProblems(k);
+    if (problems.length > 0) throw new Error(`tier ${args.tier.name}: its Kafka is not roll-safe: ${problems.join("; ")}`);
     const dependsOn = args.dependsOn;
     const clusterLabel = { "strimzi.io/cluster": KAFKA_CLUSTER };
     const durability = kafkaDurability(k);

@@ -9,14 +9,14 @@
  * Partial: only dual-role pools (every node broker and KRaft voter, the small tier's layout) are
  * started here; a tier with a separate controller pool is refused with an error, not approximated.
  */
-import { ChildProcess, spawn } from "child_process";
+import { ChildProcess, execFile, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { Kafka, logLevel } from "kafkajs";
 import { formatKafkaStorage, kafkaClasspath, newKafkaClusterId, writeKafkaLog4j } from "./kafka";
 import type { RenderedKafka } from "./kafka-rendered";
 import { freePort, waitForPort } from "./net";
-import { run, tempDir } from "./tools";
+import { tempDir } from "./tools";
 
 export interface KafkaNode {
   nodeId: number;
@@ -42,7 +42,7 @@ export interface KafkaTestCluster {
    */
   roll(topics: string[], opts: { downMs: number; onEvent?: (event: string) => void }): Promise<void>;
   /** Moves leadership back to each partition's preferred replica (what the controller's auto rebalance does). */
-  preferredLeaderElection(): void;
+  preferredLeaderElection(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -177,10 +177,15 @@ export async function startKafkaCluster(k: RenderedKafka, opts: { heap?: string 
       await waitForFullIsr(topics);
       onEvent?.("roll done, ISR full");
     },
-    preferredLeaderElection: () => {
-      const r = run("java", ["-cp", classpath, "org.apache.kafka.tools.LeaderElectionCommand", "--bootstrap-server", bootstrap, "--election-type", "preferred", "--all-topic-partitions"], { timeoutMs: 120_000 });
+    preferredLeaderElection: async () => {
+      // asynchronous: a test's sender keeps its rate while the election runs
+      const r = await new Promise<{ status: number | null; out: string }>((resolve) =>
+        execFile("java", ["-cp", classpath, "org.apache.kafka.tools.LeaderElectionCommand", "--bootstrap-server", bootstrap, "--election-type", "preferred", "--all-topic-partitions"], { timeout: 120_000 }, (e, stdout, stderr) =>
+          resolve({ status: e ? ((e as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` }),
+        ),
+      );
       // "Valid replica already elected" for partitions already on their preferred leader is not a failure
-      if (r.status !== 0 && !/already elected|Successfully completed/.test(r.stdout + r.stderr)) throw new Error(`preferred leader election failed: ${r.stderr || r.stdout}`);
+      if (r.status !== 0 && !/already elected|Successfully completed/.test(r.out)) throw new Error(`preferred leader election failed: ${r.out}`);
     },
     stop: async () => {
       await Promise.all(nodes.map((n) => n.stop()));

@@ -94,7 +94,7 @@ describe(`goflow2 → Kafka at the ${TIER} tier as rendered: a rolling restart o
     await new Promise((r) => setTimeout(r, 5000));
     await cluster.roll([RAW], { downMs: NODE_DOWN_MS, onEvent: note });
     note("preferred leader election");
-    cluster.preferredLeaderElection();
+    await cluster.preferredLeaderElection();
     note("preferred leaders back");
     await new Promise((r) => setTimeout(r, 10_000));
     sending = false;
