@@ -4,7 +4,7 @@
  * through a consumer group. kafkajs 2.2.4 vs @platformatic/kafka.
  * @confluentinc/kafka-javascript is not measured: its install needs a prebuilt librdkafka
  * binary from GitHub or a source build that downloads zlib/OpenSSL/zstd, neither reachable
- * from this machine (npm install failed in node-pre-gyp; see README).
+ * from this machine (npm install failed in node-pre-gyp; see docs/flows.md).
  */
 import { CompressionTypes, Kafka, logLevel } from "kafkajs";
 
