@@ -93,6 +93,13 @@ export function cpuCores(quantity: string): number {
   return quantity.endsWith("m") ? Number(quantity.slice(0, -1)) / 1000 : Number(quantity);
 }
 
+/** GiB in a Kubernetes memory or storage quantity ("512Mi" → 0.5, "2Gi" → 2, "1Ti" → 1024). */
+export function gibibytes(quantity: string): number {
+  const m = /^([0-9]+)(Mi|Gi|Ti)$/.exec(quantity);
+  if (!m) throw new Error(`quantity ${quantity} must be a whole number of Mi, Gi or Ti`);
+  return Number(m[1]) * { Mi: 1 / 1024, Gi: 1, Ti: 1024 }[m[2] as "Mi" | "Gi" | "Ti"];
+}
+
 /** flow-enricher replicas a tier needs for its flow rate with every replica at the HPA's CPU target. */
 export function enricherReplicasNeeded(t: Pick<TierSpec, "flowsPerSecond" | "flowEnricher">): number {
   const perReplica = ENRICHER_FLOWS_PER_CORE * cpuCores(t.flowEnricher.resources.requests.cpu) * (t.flowEnricher.hpa.targetCpuPercent / 100);

@@ -8,7 +8,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { commonLabels } from "../labels";
-import { Resources, TierSpec } from "../tiers";
+import { cpuCores, gibibytes, Resources, TierSpec } from "../tiers";
 import { FLOWS_NS, KAFKA_CLUSTER, TOPICS } from "./names";
 import { KAFKA_CLIENT_PODS } from "./network-policy";
 
@@ -48,6 +48,19 @@ export function kafkaRollSafetyProblems(k: TierSpec["kafka"]): string[] {
   const voters = k.quorum === "dual-role" ? k.brokers : k.quorum.controllers;
   if (!Number.isInteger(voters) || voters < 3 || voters % 2 === 0) problems.push(`the KRaft quorum has ${voters} voters (${k.quorum === "dual-role" ? "kafka.brokers, dual-role" : "kafka.quorum.controllers"}): an odd number of at least 3`);
   return problems;
+}
+
+/** What a tier's Kafka nodes request in total (brokers plus dedicated controllers): the cost column of docs/flows.md. */
+export function kafkaFootprint(k: TierSpec["kafka"]): { nodes: number; cores: number; memoryGi: number; diskGi: number } {
+  const groups = [{ n: k.brokers, resources: k.resources, storage: k.storage }];
+  if (k.quorum !== "dual-role") groups.push({ n: k.quorum.controllers, resources: k.quorum.resources, storage: k.quorum.storage });
+  const sum = (f: (g: (typeof groups)[number]) => number) => groups.reduce((t, g) => t + g.n * f(g), 0);
+  return {
+    nodes: sum(() => 1),
+    cores: sum((g) => cpuCores(g.resources.requests.cpu)),
+    memoryGi: sum((g) => gibibytes(g.resources.requests.memory)),
+    diskGi: sum((g) => gibibytes(g.storage)),
+  };
 }
 
 export interface KafkaClusterArgs {

@@ -1,13 +1,15 @@
 // Issue 12: a broker restart loses nothing at any tier. Each tier's Kafka, as the plan renders it,
 // must be roll-safe (the small tier's roll is proven on real engines in
 // services/flow-enricher/test/goflow2-kafka-roll.test.ts); a tier edit that breaks it fails here.
-import { kafkaDurability, kafkaRollSafetyProblems } from "../../components/flows/kafka-cluster";
+import * as fs from "fs";
+import * as path from "path";
+import { kafkaDurability, kafkaFootprint, kafkaRollSafetyProblems } from "../../components/flows/kafka-cluster";
 import { goflow2Args } from "../../components/flows/goflow2";
 import { TOPICS } from "../../components/flows/names";
 import { TIER_NAMES, TIERS } from "../../components/tiers";
 import { startKafkaCluster } from "../helpers/kafka-cluster";
 import { kafkaFromPlan, renderedKafka } from "../helpers/kafka-rendered";
-import { run, tool } from "../helpers/tools";
+import { REPO_ROOT, run, tool } from "../helpers/tools";
 
 describe.each(TIER_NAMES)("Kafka durability as rendered, tier %s", (tierName) => {
   it("is roll-safe: RF ≥ 3 on as many brokers, min ISR RF−1, odd quorum ≥ 3, no unclean election", async () => {
@@ -54,6 +56,28 @@ describe("Kafka roll-safety rules", () => {
     expect(() => kafkaFromPlan({ resources: [] } as never)).toThrow(/renders 0 Kafka resources in helios-flows, expected 1/);
     const kafka = { custom: true, namespace: "helios-flows", kubernetesName: "helios-kafka", inputs: { kind: "Kafka", spec: { kafka: { config: {} } } } };
     expect(() => kafkaFromPlan({ resources: [kafka] } as never)).toThrow(/renders no KafkaNodePool/);
+  });
+
+  it("docs/flows.md states each tier's Kafka cost as the tier table computes it", () => {
+    const doc = fs.readFileSync(path.join(REPO_ROOT, "docs", "flows.md"), "utf8");
+    const section = doc.split(/^## /m).find((s) => s.startsWith("Kafka durability per tier"));
+    if (!section) throw new Error('docs/flows.md has no "## Kafka durability per tier" section');
+    const n = (x: number) => x.toLocaleString("en-US");
+    for (const name of TIER_NAMES) {
+      const k = TIERS[name].kafka;
+      const f = kafkaFootprint(k);
+      const row = section.split("\n").find((l) => l.startsWith(`| ${name} |`));
+      if (!row) throw new Error(`the Kafka cost table has no ${name} row`);
+      const cells = row.split("|").slice(1, -1).map((c) => c.trim());
+      expect({ name, nodes: cells[1], rf: cells[3], cores: cells[4], memory: cells[5], disk: cells[6] }).toEqual({
+        name,
+        nodes: String(f.nodes),
+        rf: `${k.replicationFactor} / ${kafkaDurability(k).minInsyncReplicas}`,
+        cores: `${n(f.cores)} cores`,
+        memory: `${n(f.memoryGi)} GiB`,
+        disk: `${n(f.diskGi)} GiB`,
+      });
+    }
   });
 
   it("the test cluster helper refuses node pools it does not run instead of approximating them", async () => {
