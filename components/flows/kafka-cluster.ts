@@ -63,6 +63,12 @@ export function kafkaFootprint(k: TierSpec["kafka"]): { nodes: number; cores: nu
   };
 }
 
+/** Throws, naming the tier and the fields, when its Kafka is not roll-safe (see kafkaRollSafetyProblems). */
+export function assertKafkaRollSafe(tier: Pick<TierSpec, "name" | "kafka">): void {
+  const problems = kafkaRollSafetyProblems(tier.kafka);
+  if (problems.length > 0) throw new Error(`tier ${tier.name}: its Kafka is not roll-safe: ${problems.join("; ")}`);
+}
+
 export interface KafkaClusterArgs {
   tier: TierSpec;
   /** The Strimzi operator release (CRDs) plus the namespace. */
@@ -101,8 +107,7 @@ export class KafkaCluster extends pulumi.ComponentResource {
   constructor(name: string, args: KafkaClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("helios:flows:KafkaCluster", name, {}, opts);
     const k = args.tier.kafka;
-    const problems = kafkaRollSafetyProblems(k);
-    if (problems.length > 0) throw new Error(`tier ${args.tier.name}: its Kafka is not roll-safe: ${problems.join("; ")}`);
+    assertKafkaRollSafe(args.tier);
     const dependsOn = args.dependsOn;
     const clusterLabel = { "strimzi.io/cluster": KAFKA_CLUSTER };
     const durability = kafkaDurability(k);

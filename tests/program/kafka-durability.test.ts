@@ -3,7 +3,7 @@
 // services/flow-enricher/test/goflow2-kafka-roll.test.ts); a tier edit that breaks it fails here.
 import * as fs from "fs";
 import * as path from "path";
-import { kafkaDurability, kafkaFootprint, kafkaRollSafetyProblems } from "../../components/flows/kafka-cluster";
+import { assertKafkaRollSafe, kafkaDurability, kafkaFootprint, kafkaRollSafetyProblems } from "../../components/flows/kafka-cluster";
 import { goflow2Args } from "../../components/flows/goflow2";
 import { TOPICS } from "../../components/flows/names";
 import { TIER_NAMES, TIERS } from "../../components/tiers";
@@ -50,6 +50,13 @@ describe("Kafka roll-safety rules", () => {
       expect.stringMatching(/2 voters \(kafka\.quorum\.controllers\)/),
     ]);
     expect(kafkaDurability({ replicationFactor: 3 })).toEqual({ minInsyncReplicas: 2, uncleanLeaderElection: false });
+  });
+
+  it("KafkaCluster refuses a tier that is not roll-safe, naming the tier and the fields (assertKafkaRollSafe, its first statement)", () => {
+    expect(() => assertKafkaRollSafe({ name: "small", kafka: { ...small, brokers: 1, replicationFactor: 1 } })).toThrow(
+      /^tier small: its Kafka is not roll-safe: kafka\.replicationFactor is 1: at least 3.*min\.insync\.replicas would be 1.*the KRaft quorum has 1 voters/,
+    );
+    for (const name of TIER_NAMES) expect(() => assertKafkaRollSafe(TIERS[name])).not.toThrow();
   });
 
   it("reads the rendered Kafka strictly: a plan without the Kafka resource or node pools is an error", () => {
