@@ -26,6 +26,8 @@ export interface KafkaNode {
   running(): boolean;
   /** SIGTERM (controlled shutdown), SIGKILL after 30 s. */
   stop(): Promise<void>;
+  /** SIGKILL at once: a crash, no controlled shutdown. */
+  kill(): Promise<void>;
   /** Starts the node on the same ports and data; resolves when its broker listener accepts connections. */
   start(): Promise<void>;
 }
@@ -41,6 +43,8 @@ export interface KafkaTestCluster {
    * (a pod's restart), start it. `onEvent` hears each step with its time.
    */
   roll(topics: string[], opts: { downMs: number; onEvent?: (event: string) => void }): Promise<void>;
+  /** Node id → how many partitions of `topic` it leads. */
+  leaders(topic: string): Promise<Map<number, number>>;
   /** Moves leadership back to each partition's preferred replica (what the controller's auto rebalance does). */
   preferredLeaderElection(): Promise<void>;
   stop(): Promise<void>;
@@ -99,6 +103,15 @@ export async function startKafkaCluster(k: RenderedKafka, opts: { heap?: string 
     const logFile = path.join(nodeDir, "node.log");
     let proc: ChildProcess | undefined;
     const running = () => proc !== undefined && proc.exitCode === null && proc.signalCode === null;
+    const signal = async (sig: "SIGTERM" | "SIGKILL") => {
+      const p = proc;
+      if (!p || p.exitCode !== null || p.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => p.once("exit", () => resolve()));
+      p.kill(sig);
+      const timer = setTimeout(() => p.kill("SIGKILL"), 30_000);
+      await exited;
+      clearTimeout(timer);
+    };
     return {
       nodeId: i,
       port: ports[i].broker,
@@ -117,15 +130,8 @@ export async function startKafkaCluster(k: RenderedKafka, opts: { heap?: string 
           throw new Error(`Kafka node ${i}: ${(e as Error).message}\n${fs.readFileSync(logFile, "utf8").slice(-4000)}`);
         }
       },
-      stop: async () => {
-        const p = proc;
-        if (!p || p.exitCode !== null || p.signalCode !== null) return;
-        const exited = new Promise<void>((resolve) => p.once("exit", () => resolve()));
-        p.kill("SIGTERM");
-        const timer = setTimeout(() => p.kill("SIGKILL"), 30_000);
-        await exited;
-        clearTimeout(timer);
-      },
+      stop: () => signal("SIGTERM"),
+      kill: () => signal("SIGKILL"),
     };
   });
   // voters must meet to elect a leader: start them together
@@ -176,6 +182,18 @@ export async function startKafkaCluster(k: RenderedKafka, opts: { heap?: string 
       }
       await waitForFullIsr(topics);
       onEvent?.("roll done, ISR full");
+    },
+    leaders: async (topic) => {
+      const a = admin();
+      await a.connect();
+      try {
+        const md = await a.fetchTopicMetadata({ topics: [topic] });
+        const byNode = new Map<number, number>();
+        for (const p of md.topics[0].partitions) byNode.set(p.leader, (byNode.get(p.leader) ?? 0) + 1);
+        return byNode;
+      } finally {
+        await a.disconnect();
+      }
     },
     preferredLeaderElection: async () => {
       // asynchronous: a test's sender keeps its rate while the election runs

@@ -3,6 +3,7 @@
  * address (10.0.0.0 + id), and the read-back of those ids from the raw topic goflow2 writes
  * (FlowMessage, length-delimited, decoded with proto/flow.proto).
  */
+import * as dgram from "dgram";
 import { FlowMessage } from "./proto";
 import { readTopic, topicCount } from "./stack";
 
@@ -43,4 +44,57 @@ export async function rawFlowIdCounts(bootstrap: string, topic: string): Promise
     counts.set(id, (counts.get(id) ?? 0) + 1);
   }
   return counts;
+}
+
+export interface SteadySender {
+  /** The next flow id to send. */
+  next(): number;
+  /** Datagrams sent so far. */
+  packets(): number;
+  /** Stops after the datagram in flight. */
+  stop(): Promise<void>;
+}
+
+/** Sends flows numbered from `firstId` to 127.0.0.1:`port`, `recordsPerPacket` per datagram every `everyMs`, until stopped. */
+export function startSteadySender(socket: dgram.Socket, port: number, recordsPerPacket: number, everyMs: number, firstId = 0): SteadySender {
+  if (!Number.isInteger(firstId) || firstId < 0 || firstId >= 2 ** 24) throw new Error(`firstId ${firstId}: flow ids live in 10.0.0.0/8, so 0 ≤ id < 2^24`);
+  let next = firstId;
+  let packets = 0;
+  let sending = true;
+  const loop = (async () => {
+    while (sending) {
+      await new Promise<void>((resolve, reject) => socket.send(netflowV5(next, recordsPerPacket, packets), port, "127.0.0.1", (e) => (e ? reject(e) : resolve())));
+      next += recordsPerPacket;
+      packets++;
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  })();
+  return {
+    next: () => next,
+    packets: () => packets,
+    stop: async () => {
+      sending = false;
+      await loop;
+    },
+  };
+}
+
+/** goflow2's Prometheus counter `name`, summed over its labels. */
+export async function goflowCounter(httpPort: number, name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split("\n")) if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.slice(line.lastIndexOf(" ") + 1));
+  return sum;
+}
+
+/** Waits until the raw topic holds every id below `total` or stops growing (goflow2 flushes every 5 s); returns the counts. */
+export async function settledFlowIdCounts(bootstrap: string, topic: string, total: number, timeoutMs = 120_000): Promise<Map<number, number>> {
+  const deadline = Date.now() + timeoutMs;
+  let counts = new Map<number, number>();
+  for (;;) {
+    const before = counts.size;
+    counts = await rawFlowIdCounts(bootstrap, topic);
+    if (counts.size >= total || (counts.size === before && before > 0) || Date.now() > deadline) return counts;
+    await new Promise((r) => setTimeout(r, 5000));
+  }
 }
