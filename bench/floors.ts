@@ -20,7 +20,13 @@ export const FLOORS: Record<string, readonly Floor[]> = {
     { path: "inProcessFlowsPerSec", min: 150_000, unit: "flows per CPU-second", what: "decode+enrich+encode+pack in process (planning rate × 3)" },
     { path: "endToEndFlowsPerSec", min: 40_000, unit: "flows/s", what: "one enricher end to end through Kafka" },
   ],
-  dashboards: [{ path: "slowestFlowQueryMs", max: 5_000, unit: "ms", what: "slowest flow dashboard panel query (SC-004)" }],
+  dashboards: [
+    // CPU ms (all ClickHouse threads), not wall: this 2-core machine runs at load 30-40 while helpers
+    // work, so wall time measures the neighbours (recorded beside it, with the load). On an idle
+    // machine a query's wall time is at most about its CPU time, so the CPU floor is the stricter one.
+    { path: "volumes.*.panels.*.cpuMs", max: 5_000, unit: "ms CPU", what: "every flow dashboard query over 1 h, 24 h and 7 d at every volume run (SC-004 < 5 s)" },
+    { path: "panelsReadingRawAt24h", max: 0, unit: "panels", what: "flow panels whose 24 h query reads flows_raw (the range picks a rollup; EXPLAIN ESTIMATE)" },
+  ],
   "target-generator": [
     { path: "generate8000Ms", max: 2_000, unit: "ms", what: "target generation for 8,000 devices, CPU time" },
     { path: "netboxSyncMs", max: 300_000, unit: "ms", what: "full sync against a real NetBox (SC-005: < 5 min)" },
@@ -37,7 +43,7 @@ export const FLOORS: Record<string, readonly Floor[]> = {
  * figures still must hold the floors, but they say nothing of the commit they measured. Rerunning a
  * bench replaces its file; take its name off this list then (a test keeps the list honest).
  */
-export const MEASURED_BEFORE_PROVENANCE: readonly string[] = ["flow-enricher", "dashboards", "target-generator", "clickhouse-ingest", "collection", "images", "runbook-operator"];
+export const MEASURED_BEFORE_PROVENANCE: readonly string[] = ["flow-enricher", "target-generator", "clickhouse-ingest", "collection", "images", "runbook-operator"];
 
 /** The figures at a dotted path (`*` stands for every element of a list or map), or none. */
 export function figuresAt(results: unknown, dotted: string): number[] {
