@@ -24,6 +24,13 @@ export interface HpaRange {
   targetCpuPercent: number;
 }
 
+/**
+ * Where the KRaft controller quorum runs. "dual-role": every broker is also a voter (cheapest with
+ * three brokers: no extra pods). Dedicated controllers hold only cluster metadata: small volumes,
+ * modest heap, and broker rolls never touch the quorum.
+ */
+export type KafkaQuorum = "dual-role" | { readonly controllers: number; readonly storage: string; readonly resources: Resources };
+
 export interface TierSpec {
   name: TierName;
   /** Network devices this tier is sized for; `max` undefined means open-ended. */
@@ -46,8 +53,10 @@ export interface TierSpec {
   /** NetBox target generator (one replica; memory grows with the inventory: ~0.5 KiB per device per output). */
   targetGenerator: { resources: Resources };
   kafka: {
+    /** Nodes with the broker role; at least the replication factor, so one can be rolled while the others hold every partition. */
     brokers: number;
-    controllers: number;
+    /** The KRaft controller quorum: on the brokers themselves ("dual-role", one node pool) or on its own nodes. */
+    quorum: KafkaQuorum;
     rawPartitions: number;
     enrichedPartitions: number;
     replicationFactor: number;
@@ -56,9 +65,6 @@ export interface TierSpec {
     /** Broker volume size and resources. */
     storage: string;
     resources: Resources;
-    /** KRaft controllers hold only cluster metadata: small volumes, modest heap. */
-    controllerStorage: string;
-    controllerResources: Resources;
   };
   clickhouse: {
     shards: number;
@@ -85,6 +91,13 @@ export const ENRICHER_FLOWS_PER_CORE = 50_000;
 /** Cores in a Kubernetes CPU quantity ("500m" → 0.5, "2" → 2). */
 export function cpuCores(quantity: string): number {
   return quantity.endsWith("m") ? Number(quantity.slice(0, -1)) / 1000 : Number(quantity);
+}
+
+/** GiB in a Kubernetes memory or storage quantity ("512Mi" → 0.5, "2Gi" → 2, "1Ti" → 1024). */
+export function gibibytes(quantity: string): number {
+  const m = /^([0-9]+)(Mi|Gi|Ti)$/.exec(quantity);
+  if (!m) throw new Error(`quantity ${quantity} must be a whole number of Mi, Gi or Ti`);
+  return Number(m[1]) * { Mi: 1 / 1024, Gi: 1, Ti: 1024 }[m[2] as "Mi" | "Gi" | "Ti"];
 }
 
 /** flow-enricher replicas a tier needs for its flow rate with every replica at the HPA's CPU target. */
@@ -116,7 +129,9 @@ export const TIERS: Readonly<Record<TierName, TierSpec>> = {
     goflow2: { hpa: { min: 1, max: 2, targetCpuPercent: 70 }, resources: res("250m", "256Mi", "1", "512Mi") },
     flowEnricher: { hpa: { min: 1, max: 2, targetCpuPercent: 70 }, resources: res("500m", "512Mi", "1", "1Gi") },
     targetGenerator: { resources: res("50m", "128Mi", "500m", "256Mi") },
-    kafka: { brokers: 1, controllers: 1, rawPartitions: 6, enrichedPartitions: 6, replicationFactor: 1, retentionHours: 24, storage: "100Gi", resources: res("500m", "2Gi", "2", "4Gi"), controllerStorage: "10Gi", controllerResources: res("250m", "1Gi", "1", "2Gi") },
+    // three dual-role nodes so one can restart while two keep every partition (RF 3, min ISR 2): a broker
+    // roll loses nothing (services/flow-enricher/test/goflow2-kafka-roll.test.ts); docs/flows.md has the cost
+    kafka: { brokers: 3, quorum: "dual-role", rawPartitions: 6, enrichedPartitions: 6, replicationFactor: 3, retentionHours: 24, storage: "100Gi", resources: res("500m", "2Gi", "2", "4Gi") },
     clickhouse: { shards: 1, replicas: 1, storage: "200Gi", resources: res("1", "4Gi", "2", "8Gi"), keeperReplicas: 1, keeperStorage: "10Gi", keeperResources: res("250m", "512Mi", "1", "1Gi") },
     grafana: { replicas: 1, resources: res("100m", "256Mi", "500m", "512Mi") },
   },
@@ -138,7 +153,7 @@ export const TIERS: Readonly<Record<TierName, TierSpec>> = {
     goflow2: { hpa: { min: 2, max: 4, targetCpuPercent: 70 }, resources: res("500m", "512Mi", "2", "1Gi") },
     flowEnricher: { hpa: { min: 2, max: 4, targetCpuPercent: 70 }, resources: res("1", "1Gi", "2", "2Gi") },
     targetGenerator: { resources: res("50m", "128Mi", "500m", "256Mi") },
-    kafka: { brokers: 3, controllers: 3, rawPartitions: 12, enrichedPartitions: 12, replicationFactor: 3, retentionHours: 24, storage: "250Gi", resources: res("1", "4Gi", "2", "8Gi"), controllerStorage: "20Gi", controllerResources: res("500m", "2Gi", "1", "2Gi") },
+    kafka: { brokers: 3, quorum: { controllers: 3, storage: "20Gi", resources: res("500m", "2Gi", "1", "2Gi") }, rawPartitions: 12, enrichedPartitions: 12, replicationFactor: 3, retentionHours: 24, storage: "250Gi", resources: res("1", "4Gi", "2", "8Gi") },
     clickhouse: { shards: 1, replicas: 2, storage: "500Gi", resources: res("2", "8Gi", "4", "16Gi"), keeperReplicas: 3, keeperStorage: "20Gi", keeperResources: res("500m", "1Gi", "1", "2Gi") },
     grafana: { replicas: 2, resources: res("200m", "512Mi", "1", "1Gi") },
   },
@@ -161,7 +176,7 @@ export const TIERS: Readonly<Record<TierName, TierSpec>> = {
     // 500k / (ENRICHER_FLOWS_PER_CORE 50k × 1 core × 0.7) = 14.3 → 15; max leaves 2× headroom
     flowEnricher: { hpa: { min: 15, max: 30, targetCpuPercent: 70 }, resources: res("1", "1Gi", "2", "2Gi") },
     targetGenerator: { resources: res("100m", "256Mi", "1", "512Mi") },
-    kafka: { brokers: 5, controllers: 3, rawPartitions: 48, enrichedPartitions: 48, replicationFactor: 3, retentionHours: 12, storage: "1Ti", resources: res("2", "8Gi", "4", "16Gi"), controllerStorage: "50Gi", controllerResources: res("1", "4Gi", "2", "4Gi") },
+    kafka: { brokers: 5, quorum: { controllers: 3, storage: "50Gi", resources: res("1", "4Gi", "2", "4Gi") }, rawPartitions: 48, enrichedPartitions: 48, replicationFactor: 3, retentionHours: 12, storage: "1Ti", resources: res("2", "8Gi", "4", "16Gi") },
     clickhouse: { shards: 2, replicas: 2, storage: "2Ti", resources: res("4", "16Gi", "8", "32Gi"), keeperReplicas: 3, keeperStorage: "50Gi", keeperResources: res("1", "2Gi", "2", "4Gi") },
     grafana: { replicas: 2, resources: res("500m", "1Gi", "2", "2Gi") },
   },
@@ -184,7 +199,7 @@ export const TIERS: Readonly<Record<TierName, TierSpec>> = {
     // 5M / (50k × 1 core × 0.7) = 142.9 → 143; max 2× and within the 384 raw partitions
     flowEnricher: { hpa: { min: 143, max: 286, targetCpuPercent: 70 }, resources: res("1", "1Gi", "2", "2Gi") },
     targetGenerator: { resources: res("200m", "512Mi", "1", "1Gi") },
-    kafka: { brokers: 9, controllers: 3, rawPartitions: 384, enrichedPartitions: 384, replicationFactor: 3, retentionHours: 6, storage: "2Ti", resources: res("4", "16Gi", "8", "32Gi"), controllerStorage: "100Gi", controllerResources: res("2", "8Gi", "4", "8Gi") },
+    kafka: { brokers: 9, quorum: { controllers: 3, storage: "100Gi", resources: res("2", "8Gi", "4", "8Gi") }, rawPartitions: 384, enrichedPartitions: 384, replicationFactor: 3, retentionHours: 6, storage: "2Ti", resources: res("4", "16Gi", "8", "32Gi") },
     clickhouse: { shards: 4, replicas: 2, storage: "8Ti", resources: res("8", "32Gi", "16", "64Gi"), keeperReplicas: 3, keeperStorage: "100Gi", keeperResources: res("2", "4Gi", "4", "8Gi") },
     grafana: { replicas: 3, resources: res("1", "2Gi", "2", "4Gi") },
   },

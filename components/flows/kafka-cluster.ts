@@ -1,6 +1,7 @@
 /**
- * The flow bus: a KRaft Kafka cluster (Strimzi kafka.strimzi.io/v1) with separate controller
- * and broker KafkaNodePools sized by the tier, the three flow topics, JMX metrics on 9404 and
+ * The flow bus: a KRaft Kafka cluster (Strimzi kafka.strimzi.io/v1) with KafkaNodePools sized by
+ * the tier (separate controller and broker pools, or one dual-role pool where the tier's quorum is
+ * "dual-role"), the three flow topics, JMX metrics on 9404 and
  * Strimzi's Kafka Exporter for consumer lag. Every custom resource depends on the operator
  * release that installs its CRDs (SC-001).
  */
@@ -12,7 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_DIR, isObject, readYamlObject } from "../collection/content";
 import { podMonitor } from "../k8s/workload";
 import { commonLabels } from "../labels";
-import { Resources, TierSpec } from "../tiers";
+import { cpuCores, gibibytes, Resources, TierSpec } from "../tiers";
 import { FLOWS_NS, KAFKA_CLUSTER, TOPICS } from "./names";
 import { KAFKA_CLIENT_PODS } from "./network-policy";
 
@@ -20,6 +21,58 @@ import { KAFKA_CLIENT_PODS } from "./network-policy";
 export const KAFKA_VERSION = "4.3.1";
 export const KAFKA_METADATA_VERSION = "4.3-IV0";
 const DEAD_LETTER_RETENTION_HOURS = 168;
+
+/**
+ * Durability settings every tier renders, one source for the broker config, the topics and the
+ * tests. min.insync.replicas is RF−1 (2 at RF 3): an acks=all write (the enricher's producer)
+ * survives one replica being rolled and never succeeds on a lone replica. Unclean leader election
+ * stays off (Kafka's default, stated so no edit turns it on): an out-of-sync replica never becomes
+ * leader and truncates what the others acknowledged.
+ * goflow2 v2.2.6 writes with sarama's default acks=1 (WaitForLocal) and has no flag to change it
+ * (transport/kafka/kafka.go), so min ISR does not gate its writes; what keeps a roll lossless for it
+ * is that the rolled broker's leaderships move to in-sync replicas first (controlled shutdown),
+ * measured in services/flow-enricher/test/goflow2-kafka-roll.test.ts.
+ */
+export function kafkaDurability(k: Pick<TierSpec["kafka"], "replicationFactor">): { minInsyncReplicas: number; uncleanLeaderElection: false } {
+  return { minInsyncReplicas: Math.max(1, k.replicationFactor - 1), uncleanLeaderElection: false };
+}
+
+/**
+ * Why a tier's Kafka could lose acknowledged writes or stop taking them while one node restarts
+ * (empty when roll-safe): replication factor at least 3, at least that many brokers so every
+ * replica sits on its own broker, min ISR RF−1 (so it is ≥ 2 and one replica may be down), and a
+ * controller quorum of an odd 3 or more voters, which keeps its majority with one voter down.
+ */
+export function kafkaRollSafetyProblems(k: TierSpec["kafka"]): string[] {
+  const problems: string[] = [];
+  const rf = k.replicationFactor;
+  if (!Number.isInteger(rf) || rf < 3) problems.push(`kafka.replicationFactor is ${rf}: at least 3, so one replica can restart while two stay in sync`);
+  if (!Number.isInteger(k.brokers) || k.brokers < rf) problems.push(`kafka.brokers is ${k.brokers}: at least kafka.replicationFactor (${rf}), one replica per broker`);
+  const { minInsyncReplicas } = kafkaDurability(k);
+  if (minInsyncReplicas !== rf - 1 || minInsyncReplicas < 2) problems.push(`min.insync.replicas would be ${minInsyncReplicas}: RF−1 and at least 2`);
+  const voters = k.quorum === "dual-role" ? k.brokers : k.quorum.controllers;
+  if (!Number.isInteger(voters) || voters < 3 || voters % 2 === 0) problems.push(`the KRaft quorum has ${voters} voters (${k.quorum === "dual-role" ? "kafka.brokers, dual-role" : "kafka.quorum.controllers"}): an odd number of at least 3`);
+  return problems;
+}
+
+/** What a tier's Kafka nodes request in total (brokers plus dedicated controllers): the cost column of docs/flows.md. */
+export function kafkaFootprint(k: TierSpec["kafka"]): { nodes: number; cores: number; memoryGi: number; diskGi: number } {
+  const groups = [{ n: k.brokers, resources: k.resources, storage: k.storage }];
+  if (k.quorum !== "dual-role") groups.push({ n: k.quorum.controllers, resources: k.quorum.resources, storage: k.quorum.storage });
+  const sum = (f: (g: (typeof groups)[number]) => number) => groups.reduce((t, g) => t + g.n * f(g), 0);
+  return {
+    nodes: sum(() => 1),
+    cores: sum((g) => cpuCores(g.resources.requests.cpu)),
+    memoryGi: sum((g) => gibibytes(g.resources.requests.memory)),
+    diskGi: sum((g) => gibibytes(g.storage)),
+  };
+}
+
+/** Throws, naming the tier and the fields, when its Kafka is not roll-safe (see kafkaRollSafetyProblems). */
+export function assertKafkaRollSafe(tier: Pick<TierSpec, "name" | "kafka">): void {
+  const problems = kafkaRollSafetyProblems(tier.kafka);
+  if (problems.length > 0) throw new Error(`tier ${tier.name}: its Kafka is not roll-safe: ${problems.join("; ")}`);
+}
 
 export interface KafkaClusterArgs {
   /** Scale tier: sizes and replica counts (components/tiers.ts). */
@@ -72,9 +125,11 @@ export class KafkaCluster extends pulumi.ComponentResource {
   constructor(name: string, args: KafkaClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("helios:flows:KafkaCluster", name, {}, opts);
     const k = args.tier.kafka;
+    assertKafkaRollSafe(args.tier);
     const dependsOn = args.dependsOn;
     const clusterLabel = { "strimzi.io/cluster": KAFKA_CLUSTER };
-    const minIsr = Math.max(1, Math.min(2, k.replicationFactor - 1));
+    const durability = kafkaDurability(k);
+    const minIsr = durability.minInsyncReplicas;
 
     const metrics = new k8s.core.v1.ConfigMap(
       `${name}-metrics`,
@@ -82,7 +137,7 @@ export class KafkaCluster extends pulumi.ComponentResource {
       { parent: this, dependsOn },
     );
 
-    const pool = (poolName: string, role: "controller" | "broker", replicas: number, size: string, resources: Resources) =>
+    const pool = (poolName: string, roles: Array<"controller" | "broker">, replicas: number, size: string, resources: Resources) =>
       new k8s.apiextensions.CustomResource(
         `${name}-pool-${poolName}`,
         {
@@ -91,15 +146,18 @@ export class KafkaCluster extends pulumi.ComponentResource {
           metadata: { name: poolName, namespace: FLOWS_NS, labels: { ...commonLabels("kafka"), ...clusterLabel } },
           spec: {
             replicas,
-            roles: [role],
+            roles,
             storage: { type: "jbod", volumes: [{ id: 0, type: "persistent-claim", size, deleteClaim: false, kraftMetadata: "shared" }] },
             resources,
           },
         },
         { parent: this, dependsOn },
       );
-    const controllers = pool("controllers", "controller", k.controllers, k.controllerStorage, k.controllerResources);
-    const brokers = pool("brokers", "broker", k.brokers, k.storage, k.resources);
+    // dual-role: one pool whose nodes are brokers and KRaft voters (Strimzi's examples name it so)
+    const pools =
+      k.quorum === "dual-role"
+        ? [pool("dual-role", ["controller", "broker"], k.brokers, k.storage, k.resources)]
+        : [pool("controllers", ["controller"], k.quorum.controllers, k.quorum.storage, k.quorum.resources), pool("brokers", ["broker"], k.brokers, k.storage, k.resources)];
 
     this.kafka = new k8s.apiextensions.CustomResource(
       name,
@@ -119,6 +177,7 @@ export class KafkaCluster extends pulumi.ComponentResource {
               "transaction.state.log.min.isr": minIsr,
               "default.replication.factor": k.replicationFactor,
               "min.insync.replicas": minIsr,
+              "unclean.leader.election.enable": durability.uncleanLeaderElection,
               "auto.create.topics.enable": false,
             },
             metricsConfig: { type: "jmxPrometheusExporter", valueFrom: { configMapKeyRef: { name: KAFKA_METRICS_CONFIGMAP, key: KAFKA_METRICS_KEY } } },
@@ -127,7 +186,7 @@ export class KafkaCluster extends pulumi.ComponentResource {
           kafkaExporter: { topicRegex: "helios-.*", groupRegex: ".*" },
         },
       },
-      { parent: this, dependsOn: [...dependsOn, metrics, controllers, brokers] },
+      { parent: this, dependsOn: [...dependsOn, metrics, ...pools] },
     );
 
     const retentionMs = (hours: number) => String(hours * 3_600_000);

@@ -28,6 +28,27 @@ export function kafkaClasspath(): string {
   return `${libs}/*`;
 }
 
+/** A log4j2 config that keeps a test broker's log to warnings (its path, written into `dir`). */
+export function writeKafkaLog4j(dir: string): string {
+  const log4j = path.join(dir, "log4j2.yaml");
+  fs.writeFileSync(
+    log4j,
+    "Configuration:\n  Appenders:\n    Console:\n      name: STDOUT\n      PatternLayout:\n        pattern: \"[%d] %p %m (%c)%n\"\n  Loggers:\n    Root:\n      level: WARN\n      AppenderRef:\n        - ref: STDOUT\n",
+  );
+  return log4j;
+}
+
+/** A fresh KRaft cluster id (Kafka's StorageTool). */
+export function newKafkaClusterId(): string {
+  return run("java", ["-cp", kafkaClasspath(), "kafka.tools.StorageTool", "random-uuid"]).stdout.trim();
+}
+
+/** Formats the log directories a server.properties names, for `clusterId` (Kafka's StorageTool). */
+export function formatKafkaStorage(clusterId: string, props: string): void {
+  const fmt = run("java", ["-cp", kafkaClasspath(), "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", props]);
+  if (fmt.status !== 0) throw new Error(`kafka storage format failed: ${fmt.stderr || fmt.stdout}`);
+}
+
 export interface StartKafkaOptions {
   partitions?: number;
   heap?: string;
@@ -70,14 +91,8 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
       "",
     ].join("\n"),
   );
-  const log4j = path.join(dir, "log4j2.yaml");
-  fs.writeFileSync(
-    log4j,
-    "Configuration:\n  Appenders:\n    Console:\n      name: STDOUT\n      PatternLayout:\n        pattern: \"[%d] %p %m (%c)%n\"\n  Loggers:\n    Root:\n      level: WARN\n      AppenderRef:\n        - ref: STDOUT\n",
-  );
-  const clusterId = run("java", ["-cp", classpath, "kafka.tools.StorageTool", "random-uuid"]).stdout.trim();
-  const fmt = run("java", ["-cp", classpath, "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", props]);
-  if (fmt.status !== 0) throw new Error(`kafka storage format failed: ${fmt.stderr || fmt.stdout}`);
+  const log4j = writeKafkaLog4j(dir);
+  formatKafkaStorage(newKafkaClusterId(), props);
 
   const logFile = path.join(dir, "broker.log");
   let proc: ChildProcess | undefined;

@@ -43,10 +43,18 @@ describe.each(TIER_NAMES)("flow pipeline, tier %s", (tierName) => {
   it("sizes the KRaft Kafka node pools from the tier and serves only kafka.strimzi.io/v1", async () => {
     const r = await resultP;
     const pools = cr(r, "KafkaNodePool");
-    expect(one(pools, "controllers").inputs.spec).toMatchObject({ replicas: tier.kafka.controllers, roles: ["controller"], resources: tier.kafka.controllerResources });
-    expect(one(pools, "controllers").inputs.spec.storage.volumes[0].size).toBe(tier.kafka.controllerStorage);
-    expect(one(pools, "brokers").inputs.spec).toMatchObject({ replicas: tier.kafka.brokers, roles: ["broker"], resources: tier.kafka.resources });
-    expect(one(pools, "brokers").inputs.spec.storage.volumes[0].size).toBe(tier.kafka.storage);
+    const q = tier.kafka.quorum;
+    if (q === "dual-role") {
+      expect(pools).toHaveLength(1);
+      expect(one(pools, "dual-role").inputs.spec).toMatchObject({ replicas: tier.kafka.brokers, roles: ["controller", "broker"], resources: tier.kafka.resources });
+      expect(one(pools, "dual-role").inputs.spec.storage.volumes[0].size).toBe(tier.kafka.storage);
+    } else {
+      expect(pools).toHaveLength(2);
+      expect(one(pools, "controllers").inputs.spec).toMatchObject({ replicas: q.controllers, roles: ["controller"], resources: q.resources });
+      expect(one(pools, "controllers").inputs.spec.storage.volumes[0].size).toBe(q.storage);
+      expect(one(pools, "brokers").inputs.spec).toMatchObject({ replicas: tier.kafka.brokers, roles: ["broker"], resources: tier.kafka.resources });
+      expect(one(pools, "brokers").inputs.spec.storage.volumes[0].size).toBe(tier.kafka.storage);
+    }
     const kafka = one(cr(r, "Kafka"), "helios-kafka");
     expect(kafka.inputs.spec.kafka.config["default.replication.factor"]).toBe(tier.kafka.replicationFactor);
     expect(kafka.inputs.spec.kafka.metricsConfig).toMatchObject({ type: "jmxPrometheusExporter" });
