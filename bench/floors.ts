@@ -20,6 +20,9 @@ export const FLOORS: Record<string, readonly Floor[]> = {
     { path: "inProcessFlowsPerSec", min: 150_000, unit: "flows per CPU-second", what: "decode+enrich+encode+pack in process (planning rate × 3)" },
     { path: "endToEndFlowsPerSec", min: 40_000, unit: "flows/s", what: "one enricher end to end through Kafka" },
   ],
+  "kafka-clients": [
+    { path: "serviceConsumerMsgsPerSec.median", min: 50_000, unit: "msg/s", what: "the service's Kafka consumer from the subscription, raw goflow2 messages (at least ENRICHER_FLOWS_PER_CORE: the consumer is not what limits a core)" },
+  ],
   dashboards: [{ path: "slowestFlowQueryMs", max: 5_000, unit: "ms", what: "slowest flow dashboard panel query (SC-004)" }],
   "target-generator": [
     { path: "generate8000Ms", max: 2_000, unit: "ms", what: "target generation for 8,000 devices, CPU time" },

@@ -19,6 +19,8 @@ import { FLOORS, missedFloors } from "../bench/floors";
 export const BENCHMARKS: Record<string, string[]> = {
   "storage-replication": ["node", "--import", "tsx", "bench/storage-replication.ts"],
   "flow-enricher": ["node", "--import", "tsx", "services/flow-enricher/bench/bench.ts"],
+  "kafka-clients": ["node", "--import", "tsx", "services/flow-enricher/bench/kafka-clients.ts"],
+  "flow-path": ["node", "--import", "tsx", "services/flow-enricher/bench/flow-path.ts"],
   "clickhouse-ingest": ["node", "--import", "tsx", "services/clickhouse-migrator/bench/ingest.ts"],
   dashboards: ["node", "--import", "tsx", "bench/dashboards.ts"],
   "target-generator": ["node", "--import", "tsx", "services/target-generator/bench/bench.ts"],
