@@ -20,8 +20,12 @@ export const FLOORS: Record<string, readonly Floor[]> = {
     { path: "inProcessFlowsPerSec", min: 150_000, unit: "flows per CPU-second", what: "decode+enrich+encode+pack in process (planning rate × 3)" },
     { path: "endToEndFlowsPerSec", min: 40_000, unit: "flows/s", what: "one enricher end to end through Kafka" },
   ],
+  "flow-path": [
+    { path: "sustainedFlowsPerSec", min: 5_000, unit: "flows/s", what: "UDP → goflow2 → Kafka → enricher → Kafka, one process each, held for the window with 0 lost (the small tier's rate)" },
+    { path: "lostFlowsAtSustainedRate", max: 0, unit: "flows", what: "flows lost at the sustained rate, counted at the end" },
+  ],
   "kafka-clients": [
-    { path: "serviceConsumerMsgsPerSec.median", min: 50_000, unit: "msg/s", what: "the service's Kafka consumer from the subscription, raw goflow2 messages (at least ENRICHER_FLOWS_PER_CORE: the consumer is not what limits a core)" },
+    { path: "serviceConsumerMsgsPerSec", min: 50_000, unit: "msg/s", what: "the service's Kafka consumer from the subscription, raw goflow2 messages (at least ENRICHER_FLOWS_PER_CORE: the consumer is not what limits a core)" },
   ],
   dashboards: [{ path: "slowestFlowQueryMs", max: 5_000, unit: "ms", what: "slowest flow dashboard panel query (SC-004)" }],
   "target-generator": [

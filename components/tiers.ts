@@ -93,6 +93,15 @@ export function enricherReplicasNeeded(t: Pick<TierSpec, "flowsPerSecond" | "flo
   return Math.ceil(t.flowsPerSecond / perReplica);
 }
 
+/**
+ * Replicas of a flow-path stage a tier needs for its flow rate, every replica at the HPA's CPU
+ * target, from the stage's measured CPU seconds per 10^6 flows (bench/results/flow-path.json).
+ */
+export function stageReplicasNeeded(flowsPerSecond: number, cpuSecondsPer1e6Flows: number, stage: { hpa: HpaRange; resources: Resources }): number {
+  const coresNeeded = (flowsPerSecond * cpuSecondsPer1e6Flows) / 1e6;
+  return Math.ceil(coresNeeded / (cpuCores(stage.resources.requests.cpu) * (stage.hpa.targetCpuPercent / 100)));
+}
+
 function res(reqCpu: string, reqMem: string, limCpu: string, limMem: string): Resources {
   return { requests: { cpu: reqCpu, memory: reqMem }, limits: { cpu: limCpu, memory: limMem } };
 }
