@@ -38,7 +38,7 @@ export const settingsSchema = z.object({
    * README), gzip or none. Unset: lz4 with the platformatic producer, gzip with kafkajs.
    */
   KAFKA_COMPRESSION: z.enum(["gzip", "lz4", "none"]).optional(),
-  /** client that produces enriched flows; the consumer is always kafkajs (see README "flow-enricher") */
+  /** client that produces enriched flows; the consumer is always kafkajs (docs/benchmarks.md, "Kafka client choice") */
   KAFKA_PRODUCER_CLIENT: z.enum(["kafkajs", "platformatic"]).default("platformatic"),
   /**
    * raw partitions handled at once (each still strictly in order): while one partition's batch
