@@ -35,7 +35,7 @@ const STAGES = ["goflow2", "kafka", "enricher"] as const;
 type Stage = (typeof STAGES)[number];
 
 /** A positive number from the environment, or the default; anything else names the variable. */
-function envNumber(name: string, def: number, min = 1): number {
+export function envNumber(name: string, def: number, min = 1): number {
   const raw = process.env[name];
   if (raw === undefined || raw === "") return def;
   const v = Number(raw);
@@ -43,7 +43,7 @@ function envNumber(name: string, def: number, min = 1): number {
   return v;
 }
 
-function envTier(): TierName {
+export function envTier(): TierName {
   const t = process.env.BENCH_FLOW_PATH_TIER ?? "small";
   if (!(TIER_NAMES as readonly string[]).includes(t)) throw new Error(`BENCH_FLOW_PATH_TIER must be one of ${TIER_NAMES.join(", ")} (got ${JSON.stringify(t)})`);
   return t as TierName;
