@@ -103,7 +103,7 @@ function key<T extends z.ZodTypeAny>(schema: T, doc: string, json = false): Plai
   return { schema, doc, json };
 }
 
-/** Every plain key the program reads. The README's config table is written from these docs. */
+/** Every plain key the program reads. docs/configuration.md's table is written from these (npm run docs:config). */
 export const PLAIN_KEYS = {
   datacenter: key(dnsLabel, "Datacenter name; the `datacenter` external label and part of resource names."),
   region: key(dnsLabel, "Region this datacenter belongs to (taxonomy label `region`)."),
@@ -115,7 +115,7 @@ export const PLAIN_KEYS = {
     z.string().regex(/^[^/\s]+\/[^/\s]+$/, "must be <organization>/<project>").optional(),
     "Prefix of peer stack references, <organization>/<project>; defaults to this stack's own.",
   ),
-  managementCidrs: key(z.array(cidr).min(1, "needs at least one CIDR"), "Device management networks collection may reach (gNMI, SNMP, probes).", true),
+  managementCidrs: key(z.array(cidr).min(1, "needs at least one CIDR"), "Device management networks: what collection may reach (gNMI, SNMP, probes) and where flow exporters send from.", true),
   kubeconfig: key(z.string().min(1).optional(), "Path or contents of the kubeconfig for this DC's cluster; defaults to the ambient KUBECONFIG."),
   kubeContext: key(z.string().min(1).optional(), "kubeconfig context of this DC's cluster."),
   imageRegistry: key(z.string().regex(/^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)*$/, "must be a registry path such as ghcr.io/acme").default("ghcr.io/helios-observability"), "Registry of the Helios service images."),
@@ -141,7 +141,7 @@ export const PLAIN_KEYS = {
   ),
   flowSamplingRates: key(
     flowSamplingRatesSchema.default({}),
-    "Sampling rates for flows that carry none: {default, exporters: {<exporter IP>: {default, override}}}; an override wins over what the exporter sends (README, flow section).",
+    "Sampling rates for flows that carry none: {default, exporters: {<exporter IP>: {default, override}}}; an override wins over what the exporter sends (docs/flows.md).",
     true,
   ),
   maxmindAccountId: key(z.string().regex(/^[0-9]{1,10}$/, "must be a numeric MaxMind account ID").optional(), "MaxMind account ID for GeoIP updates (the license key is the secret helios:maxmindLicenseKey)."),
@@ -203,6 +203,8 @@ export type SecretKey = keyof typeof SECRET_KEYS;
 
 /** Secrets a real deployment cannot do without (the offline plan uses placeholders). */
 export const SECRETS_REQUIRED_TO_DEPLOY: readonly SecretKey[] = ["netboxToken", "maxmindLicenseKey"];
+/** Plain keys that may be absent in the offline plan but a real deployment needs. */
+export const PLAIN_KEYS_REQUIRED_TO_DEPLOY: readonly (keyof typeof PLAIN_KEYS)[] = ["maxmindAccountId"];
 
 type PlainConfig = { [K in keyof typeof PLAIN_KEYS]: z.output<(typeof PLAIN_KEYS)[K]["schema"]> };
 
@@ -315,8 +317,10 @@ export function parseHeliosConfig(input: RawConfigInput): HeliosConfig {
     needs("grafanaAdminPassword", "to deploy (Grafana's admin login)");
     if (parsed.oidc !== undefined) needs("oidcClientSecret", "when helios:oidc is set");
     if (parsed.storageTopology !== undefined && parsed.storageTopology !== "cloud-s3") needs("minioRootPassword", `for storageTopology ${parsed.storageTopology}`);
-    if (parsed.maxmindAccountId === undefined) {
-      problems.push(`${NS}maxmindAccountId: is required to deploy (the flow-enricher's GeoIP databases are downloaded with it); set it in Pulumi.${input.stack}.yaml`);
+    for (const k of PLAIN_KEYS_REQUIRED_TO_DEPLOY) {
+      if (parsed[k] === undefined && !problems.some((p) => p.startsWith(NS + k))) {
+        problems.push(`${NS}${k}: is required to deploy (${PLAIN_KEYS[k].doc}); set it in Pulumi.${input.stack}.yaml`);
+      }
     }
   }
 

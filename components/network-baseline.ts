@@ -1,6 +1,6 @@
 /**
  * Network baseline: default-deny ingress in every Helios namespace, plus the explicit
- * allow matrix below for the traffic the platform needs. The README's allow-matrix table
+ * allow matrix below for the traffic the platform needs. docs/architecture.md's allow-matrix table
  * mirrors ALLOW_RULES (tests/program/network.test.ts keeps them in step).
  */
 import { FLOW_PORTS } from "./flows/goflow2";

@@ -78,7 +78,7 @@ export interface TierSpec {
  * Planning rate of one flow-enricher core end to end through Kafka, in flows/s: below every
  * measurement of `npm run bench -- flow-enricher` with packed messages and lz4: 60,500–127,000
  * flows/s wall clock, 81,000–128,000 per enricher CPU-second on a shared 2-vCPU machine (the
- * top figures with the image's V8 flags; README "flow-enricher", Sizing). Enricher replica counts below
+ * top figures with the image's V8 flags; docs/flows.md "flow-enricher", Sizing). Enricher replica counts below
  * follow from it (tests/program/tiers.test.ts checks each tier against it).
  */
 export const ENRICHER_FLOWS_PER_CORE = 50_000;

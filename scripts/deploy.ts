@@ -28,7 +28,7 @@ function stackRole(stack: string): StackRole {
   return { stack, role: config.role, peers: config.peers };
 }
 
-/** What one `up`/`preview`/`destroy` of one stack did, written to out/deploy/ for tests and the README. */
+/** What one `up`/`preview`/`destroy` of one stack did, written to out/deploy/ for tests and docs/testing.md. */
 export interface StackRunRecord {
   command: "up" | "preview" | "destroy";
   stack: string;

@@ -2,7 +2,7 @@
  * Builds the service images as OCI layouts, daemonless: Debian runtime packages + the npm
  * registry's Node binary + our compiled service and its production node_modules, four layers per
  * architecture (base, node, node_modules, app: a code change rebuilds only the last), one image
- * index per service. See README "Images".
+ * index per service. See docs/images.md.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";

@@ -1,7 +1,7 @@
 /**
  * npm run images -- [--arch amd64,arm64] [--service a,b] [--out out/images] [--push host[:port][/prefix] [--tag T]]
  * Builds the OCI layouts and writes <out>/digests.json (service -> image index digest), the
- * lock file the program deploys by (helios:imageDigests, README "Images"). With --push, each
+ * lock file the program deploys by (helios:imageDigests, docs/images.md). With --push, each
  * index goes to <registry>/<prefix>/<service>:<tag> (tag: the service's package version) and is
  * pulled back and checked digest by digest.
  */

@@ -326,7 +326,7 @@ describe("change, rejection and removal", () => {
   it("an update the API server rejects fails `up`, naming the object and the server's reason, and leaves the previous objects", async () => {
     const cluster = clusters["dc-b"];
     // Back to the deployed tier (the preview above only previewed medium; applying it would replace
-    // MinIO's StatefulSet, whose volumeClaimTemplates are immutable: see the README), then an
+    // MinIO's StatefulSet, whose volumeClaimTemplates are immutable: see docs/testing.md), then an
     // in-place change: a new gNMI user name updates the Secret gnmic-credentials.
     expect(project.pulumi(["config", "set", "-s", "dc-b", "helios:tier", "small"]).status).toBe(0);
     expect(project.pulumi(["config", "set", "-s", "dc-b", "helios:gnmiUsername", "helios-rotated"]).status).toBe(0);

@@ -1,6 +1,6 @@
 // Real gnmic driven by our rendered config (config/gnmic: subscriptions + processors), against
 // openconfig's fake gNMI server streaming OpenConfig-shaped notifications over TLS. gnmic's
-// Prometheus output must expose the contract metric names (README "Collection", contract A)
+// Prometheus output must expose the contract metric names (docs/collection.md, contract A)
 // with the taxonomy labels from the targets file, and pick up a target added to the targets
 // file while running (the file loader re-reads the mounted ConfigMap directory), and
 // subscribe again on its own after a device drops mid-stream and comes back.

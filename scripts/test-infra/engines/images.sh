@@ -1,4 +1,4 @@
-# Engine: what `npm run images` and tests/images need beyond Node (scripts/images, README "Images"):
+# Engine: what `npm run images` and tests/images need beyond Node (scripts/images, docs/images.md):
 # Debian's arm64 package indexes (the arm64 runtime .debs come through apt like the amd64 ones),
 # runc (the OCI runtime the images run under; crun 1.8 refuses this sandbox's hybrid cgroups) and
 # qemu-user-static (runs the arm64 images). Sourced by install-tools.sh; defines install_images.

@@ -68,7 +68,7 @@ class KafkajsProducer implements ProducerPort {
 
 /**
  * @platformatic/kafka producer (ESM-only; loaded with require(esm), Node >= 20.19). Measured
- * faster than kafkajs at producing in bench/kafka-clients.ts; see README.
+ * faster than kafkajs at producing in bench/kafka-clients.ts; see docs/flows.md.
  */
 class PlatformaticProducer implements ProducerPort {
   readonly client = "platformatic";

@@ -3,7 +3,7 @@
  * the length-delimited EnrichedFlows of ONE exporter, back to back, in arrival order (the framing
  * ClickHouse's Kafka engine reads with kafka_format = 'Protobuf'), keyed by that exporter, so an
  * exporter's flows stay in one partition and in order. Packing many flows per message is what
- * makes the Kafka path cheap: client and broker work is per record, not per byte (see README).
+ * makes the Kafka path cheap: client and broker work is per record, not per byte (see docs/flows.md).
  */
 import { addrKey } from "./enrich";
 import type { EncodedFlow } from "./pipeline";

@@ -92,7 +92,7 @@ function corpus(): Array<{ sent: Sent; from: string; port: "netflow" | "sflow"; 
       { kind: "template", id: 270, fields: v6 },
       { kind: "template", id: 271, fields: bi },
       { kind: "data", id: 270, fields: v6, records: v6bytes.map((b, i) => [ip6(`2001:db8:1::${i + 1}`), ip6("2001:db8:2::1"), 50000 + i, 443, 6, 1, 2, b, 3, ms - 4000n, ms - 1000n, 1, 499]) },
-      // forward 800 bytes, reverse 4000: goflow2 decodes the forward direction only (reverse: README)
+      // forward 800 bytes, reverse 4000: goflow2 decodes the forward direction only (reverse: docs/flows.md)
       { kind: "data", id: 271, fields: bi, records: [[ip4("10.3.0.1"), ip4("203.0.113.20"), 17, 800, 4, ms - 4000n, ms - 1000n, 1, 499, 4000, 6]] },
     ]);
     add("corpus-ipfix-305", "127.0.3.3", "127.0.3.3", "netflow", [d], [...v6bytes.map((b): [number, number] => [b, 500]), [800, 500]]);

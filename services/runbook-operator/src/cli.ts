@@ -6,7 +6,7 @@
  *   approve|reject <execution> [--namespace N] [--comment C] [--server URL]
  *                            the approval CLI: sends your kubeconfig identity's token to the
  *                            operator's approval API (it never decides anything itself)
- * Settings come from the environment (see README): POD_NAMESPACE, RUNNER_IMAGE,
+ * Settings come from the environment (see docs/runbooks.md): POD_NAMESPACE, RUNNER_IMAGE,
  * RUNNER_SERVICE_ACCOUNT, GNMI_CREDENTIALS_SECRET, NETBOX_URL, NETBOX_TOKEN(_SECRET),
  * THANOS_QUERY_URL, ALERTMANAGER_URL, GNMI_TLS, GNMIC_BIN, HTTP_PORT, KUBECONFIG.
  */

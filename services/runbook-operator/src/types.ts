@@ -141,5 +141,5 @@ export interface RunbookExecution {
   status?: ExecutionStatus;
 }
 
-/** Annotation the approval CLI / creator sets; see README (requested-by is audited as given). */
+/** Annotation the approval CLI / creator sets; see docs/runbooks.md (requested-by is audited as given). */
 export const ANN_REQUESTED_BY = `${GROUP}/requested-by`;

@@ -43,7 +43,7 @@ const SITE_FIELDS: { path: string; nested?: string[] }[] = [
   { path: "region", nested: ["slug"] },
 ];
 
-/** Every field path the generator reads from a device (for the fault tests and the README). */
+/** Every field path the generator reads from a device (for the fault tests and docs/targets.md). */
 export const DEVICE_FIELD_PATHS: string[] = DEVICE_FIELDS.flatMap((f) => [f.path, ...(f.nested ?? []).map((n) => `${f.path}.${n}`)]).filter((p, i, a) => a.indexOf(p) === i);
 export const SITE_FIELD_PATHS: string[] = SITE_FIELDS.flatMap((f) => [f.path, ...(f.nested ?? []).map((n) => `${f.path}.${n}`)]).filter((p, i, a) => a.indexOf(p) === i);
 
