@@ -27,7 +27,13 @@ export const FLOORS: Record<string, readonly Floor[]> = {
   "kafka-clients": [
     { path: "serviceConsumerMsgsPerSec", min: 50_000, unit: "msg/s", what: "the service's Kafka consumer from the subscription, raw goflow2 messages (at least ENRICHER_FLOWS_PER_CORE: the consumer is not what limits a core)" },
   ],
-  dashboards: [{ path: "slowestFlowQueryMs", max: 5_000, unit: "ms", what: "slowest flow dashboard panel query (SC-004)" }],
+  dashboards: [
+    // CPU ms (all ClickHouse threads), not wall: this 2-core machine runs at load 30-40 while helpers
+    // work, so wall time measures the neighbours (recorded beside it, with the load). On an idle
+    // machine a query's wall time is at most about its CPU time, so the CPU floor is the stricter one.
+    { path: "volumes.*.panels.*.cpuMs", max: 5_000, unit: "ms CPU", what: "every flow dashboard query over 1 h, 24 h and 7 d at every volume run (SC-004 < 5 s)" },
+    { path: "panelsReadingRawAt24h", max: 0, unit: "panels", what: "flow panels whose 24 h query reads flows_raw (the range picks a rollup; EXPLAIN ESTIMATE)" },
+  ],
   "target-generator": [
     { path: "generate8000Ms", max: 2_000, unit: "ms", what: "target generation for 8,000 devices, CPU time" },
     { path: "netboxSyncMs", max: 300_000, unit: "ms", what: "full sync against a real NetBox (SC-005: < 5 min)" },
@@ -44,7 +50,7 @@ export const FLOORS: Record<string, readonly Floor[]> = {
  * figures still must hold the floors, but they say nothing of the commit they measured. Rerunning a
  * bench replaces its file; take its name off this list then (a test keeps the list honest).
  */
-export const MEASURED_BEFORE_PROVENANCE: readonly string[] = ["flow-enricher", "dashboards", "target-generator", "images", "runbook-operator"];
+export const MEASURED_BEFORE_PROVENANCE: readonly string[] = ["flow-enricher", "target-generator", "images", "runbook-operator"];
 
 /** The figures at a dotted path (`*` stands for every element of a list or map), or none. */
 export function figuresAt(results: unknown, dotted: string): number[] {

@@ -167,8 +167,9 @@ async function main(): Promise<void> {
     const results = JSON.parse(fs.readFileSync(file, "utf8"));
     results.provenance = {
       commit: git(["rev-parse", "HEAD"]),
-      // Uncommitted changes mean the figures belong to no commit exactly.
-      dirty: git(["status", "--porcelain", "--untracked-files=no"]) !== "",
+      // Uncommitted changes mean the figures belong to no commit exactly. The results files are
+      // left out: the bench has just written its own, which would mark every run dirty.
+      dirty: git(["status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)bench/results"]) !== "",
       startedAt: started.toISOString(),
       finishedAt: new Date().toISOString(),
       machine: { cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), loadAverageBefore: loadBefore.map((x) => Number(x.toFixed(2))), loadAverageAfter: os.loadavg().map((x) => Number(x.toFixed(2))) },

@@ -11,6 +11,7 @@ import { Readable } from "stream";
 import { loadMigrations, renderMigration, InstallShape } from "../../services/clickhouse-migrator/src/migrations";
 import { migrate } from "../../services/clickhouse-migrator/src/runner";
 import { ClickHouseFront, startClickHouseFront } from "../../services/clickhouse-migrator/test/clickhouse-front";
+import { FLOW_RESOLUTIONS } from "../../components/flows/resolutions";
 import { REPO_ROOT } from "../helpers/tools";
 
 const MIGRATIONS = path.join(REPO_ROOT, "migrations");
@@ -147,6 +148,10 @@ describe("ClickHouse flow schema on real ClickHouse (chdb-core behind an HTTP fr
     expect(await cols("flows_kafka")).toEqual(await cols("flows_ingest"));
     const again = await rows<{ name: string }>("SELECT name FROM system.tables WHERE database = 'helios' AND name LIKE 'flows_kafka%' ORDER BY name");
     expect(again.map((v) => v.name)).toEqual(["flows_kafka", "flows_kafka_errors", "flows_kafka_errors_mv", "flows_kafka_mv"]);
+    // The migrations after the Kafka consumer's (0008 flows_hosts_1h, …) apply as the migrator renders them.
+    for (const m of loadMigrations(MIGRATIONS).filter((x) => x.version > KAFKA_VERSION + 2)) for (const sql of renderMigration(m, SINGLE)) await client.command({ query: sql });
+    const rollups = await rows<{ name: string }>("SELECT name FROM system.tables WHERE database = 'helios' AND name IN ('flows_hosts_1h', 'flows_hosts_1h_mv') ORDER BY name");
+    expect(rollups.map((v) => v.name)).toEqual(["flows_hosts_1h", "flows_hosts_1h_mv"]);
   });
 
   it("turns EnrichedFlow Protobuf into flows_raw rows and 1m/1h rollups with sampling-scaled sums", async () => {
@@ -220,23 +225,23 @@ describe("ClickHouse flow schema on real ClickHouse (chdb-core behind an HTTP fr
     expect(after.n).toBe(before.n);
   });
 
-  it("purges flows_raw after 7 days, flows_1m after 30 and flows_1h after 90 (TTL, forced with OPTIMIZE FINAL)", async () => {
-    await client.command({ query: "TRUNCATE TABLE helios.flows_raw" });
-    await client.command({ query: "TRUNCATE TABLE helios.flows_1m" });
-    await client.command({ query: "TRUNCATE TABLE helios.flows_1h" });
+  it("purges each flow table after the TTL of the resolutions list: flows_raw 7 days, flows_1m 30, flows_1h 90, flows_hosts_1h 30 (forced with OPTIMIZE FINAL)", async () => {
+    const tables = FLOW_RESOLUTIONS.map((r) => r.table);
+    for (const t of tables) await client.command({ query: `TRUNCATE TABLE helios.${t}` });
     const now = BigInt(Math.floor(Date.now() / 1000));
     const ages = [6, 8, 29, 31, 89, 91];
     for (const days of ages) {
       await insertMessage([{ exporter_name: `age-${days}`, site: "ams1", time_flow_end_ns: (now - BigInt(days) * 86_400n) * NS, sampling_rate: 1, bytes: days, packets: 1 }]);
     }
-    for (const t of ["flows_raw", "flows_1m", "flows_1h"]) await client.command({ query: `OPTIMIZE TABLE helios.${t} FINAL` });
+    for (const t of tables) await client.command({ query: `OPTIMIZE TABLE helios.${t} FINAL` });
     const kept = async (t: string) =>
       (await rows<{ e: string }>(`SELECT DISTINCT exporter_name AS e FROM helios.${t} ORDER BY e`)).map((r) => Number(r.e.replace("age-", ""))).sort((a, b) => a - b);
-    expect(await kept("flows_raw")).toEqual([6]);
-    expect(await kept("flows_1m")).toEqual([6, 8, 29]);
-    expect(await kept("flows_1h")).toEqual([6, 8, 29, 31, 89]);
+    const got = await Promise.all(FLOW_RESOLUTIONS.map(async (r) => ({ table: r.table, kept: await kept(r.table) })));
+    expect(got).toEqual(FLOW_RESOLUTIONS.map((r) => ({ table: r.table, kept: ages.filter((a) => a < r.ttlDays) })));
+    expect(got.map((g) => g.kept)).toEqual([[6], [6, 8, 29], [6, 8, 29, 31, 89], [6, 8, 29]]);
     // whole expired parts are dropped (works on a full disk); daily partitions keep parts to one day
-    const ddl = await rows<{ name: string; q: string }>("SELECT name, create_table_query AS q FROM system.tables WHERE database = 'helios' AND name IN ('flows_raw', 'flows_1m', 'flows_1h')");
+    const ddl = await rows<{ name: string; q: string }>(`SELECT name, create_table_query AS q FROM system.tables WHERE database = 'helios' AND name IN (${tables.map((t) => `'${t}'`).join(", ")})`);
+    expect(ddl).toHaveLength(tables.length);
     for (const t of ddl) {
       expect(t.q).toContain("ttl_only_drop_parts = 1");
       expect(t.q).toContain("PARTITION BY toYYYYMMDD(timestamp)");
@@ -261,7 +266,7 @@ describe("ClickHouse flow schema on real ClickHouse (chdb-core behind an HTTP fr
         expect(joined).toContain("ReplicatedAggregatingMergeTree(");
         expect(joined).not.toMatch(/ENGINE = (Aggregating)?MergeTree/);
       }
-      for (const t of ["flows_raw", "flows_1m", "flows_1h"]) {
+      for (const t of FLOW_RESOLUTIONS.map((r) => r.table)) {
         const dist = statements.find((s) => s.includes(`helios.${t}_dist`));
         if (shape.sharded) expect(dist).toContain(`Distributed('{cluster}', helios, ${t}, rand())`);
         else expect(dist).toBeUndefined();

@@ -54,6 +54,13 @@ describe("visualization layer (plan)", () => {
     const folders = maps.map((m) => m.inputs.metadata.annotations.grafana_folder);
     expect(folders.filter((f) => f === DASHBOARD_FOLDERS.metrics)).toHaveLength(8);
     expect(folders.filter((f) => f === DASHBOARD_FOLDERS.flows)).toHaveLength(6);
+    // Flow dashboards are provisioned with their {{flows}} macros expanded into range-picked SQL.
+    const flowJson = maps.filter((m) => m.inputs.metadata.annotations.grafana_folder === DASHBOARD_FOLDERS.flows).map((m) => Object.values(m.inputs.data as Record<string, string>)[0]);
+    for (const text of flowJson) {
+      expect(text).not.toContain("{{flows");
+      expect(text).toContain("FROM helios.flows_raw WHERE $__timeFilter(timestamp)");
+      expect(() => JSON.parse(text)).not.toThrow();
+    }
     const sidecar = grafana().values.sidecar.dashboards;
     expect(sidecar).toMatchObject({ enabled: true, label: "grafana_dashboard", labelValue: "1", folderAnnotation: "grafana_folder", provider: { foldersFromFilesStructure: true } });
   });
