@@ -7,6 +7,7 @@
  * Usage: node --import tsx bench/storage-replication.ts [objects] [sizeMiB]
  */
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { applyPlannedMinio, plannedJob, runPlannedScript, startMinio } from "../tests/helpers/minio";
 import { synthRepoStack } from "../tests/helpers/stacks";
@@ -51,14 +52,18 @@ async function main(): Promise<void> {
     lags.sort((x, y) => x - y);
     const pct = (p: number) => lags[Math.min(lags.length - 1, Math.floor((p / 100) * lags.length))];
     const result = {
+      benchmark: "storage-replication",
+      measuredAt: new Date().toISOString(),
+      params: { objects, objectMiB: sizeMiB, pollMs: 50 },
       objects,
       objectMiB: sizeMiB,
       replicationLagMs: { p50: pct(50), p95: pct(95), max: lags[lags.length - 1] },
       endToEndMiBPerSecond: Number(((objects * sizeMiB) / elapsedS).toFixed(1)),
-      note: "two loopback MinIO servers on one shared 2-core machine; lag measured by polling (50 ms) for each object in dc-b after its upload to dc-a returned",
+      // npm run bench adds provenance (commit, machine, load before/after, engine pins)
+      conditions: `two loopback MinIO servers on one shared ${os.cpus().length}-vCPU machine (load average ${os.loadavg().map((l) => l.toFixed(1)).join("/")} at the end); lag measured by polling (50 ms) for each object in dc-b after its upload to dc-a returned`,
     };
     console.log(JSON.stringify(result, null, 2));
-    const out = path.resolve(__dirname, "results");
+    const out = process.env.HELIOS_BENCH_RESULTS ?? path.resolve(__dirname, "results");
     fs.mkdirSync(out, { recursive: true });
     fs.writeFileSync(path.join(out, "storage-replication.json"), JSON.stringify(result, null, 2) + "\n");
   } finally {

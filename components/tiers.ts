@@ -3,8 +3,9 @@
  *
  * Device ranges and flow rates come from the spec (50 → 8,000+ devices, 5K → 5M FPS;
  * SC-003: Large sustains 500,000 FPS). Replica counts for the flow path are derived from
- * the per-process rates measured by `npm run bench` (see docs/flows.md, "Sizing"); change them
- * here and nowhere else.
+ * the per-stage CPU cost per flow measured by `npm run bench -- flow-path` (docs/benchmarks.md,
+ * "Whole flow path"; tests/program/tiers.test.ts checks them against bench/results/flow-path.json);
+ * change them here and nowhere else.
  */
 
 export const TIER_NAMES = ["small", "medium", "large", "xl"] as const;
@@ -88,6 +89,13 @@ export interface TierSpec {
  */
 export const ENRICHER_FLOWS_PER_CORE = 50_000;
 
+/**
+ * The planning rate stays at most this share of the enricher's measured per-core rate on the whole
+ * flow path (bench/results/flow-path.json, stageFlowsPerCore.enricher): room for a busier node,
+ * rebalances and replays. tests/program/tiers.test.ts holds the two together.
+ */
+export const ENRICHER_PLANNING_SHARE = 0.8;
+
 /** Cores in a Kubernetes CPU quantity ("500m" → 0.5, "2" → 2). */
 export function cpuCores(quantity: string): number {
   return quantity.endsWith("m") ? Number(quantity.slice(0, -1)) / 1000 : Number(quantity);
@@ -104,6 +112,15 @@ export function gibibytes(quantity: string): number {
 export function enricherReplicasNeeded(t: Pick<TierSpec, "flowsPerSecond" | "flowEnricher">): number {
   const perReplica = ENRICHER_FLOWS_PER_CORE * cpuCores(t.flowEnricher.resources.requests.cpu) * (t.flowEnricher.hpa.targetCpuPercent / 100);
   return Math.ceil(t.flowsPerSecond / perReplica);
+}
+
+/**
+ * Replicas of a flow-path stage a tier needs for its flow rate, every replica at the HPA's CPU
+ * target, from the stage's measured CPU seconds per 10^6 flows (bench/results/flow-path.json).
+ */
+export function stageReplicasNeeded(flowsPerSecond: number, cpuSecondsPer1e6Flows: number, stage: { hpa: HpaRange; resources: Resources }): number {
+  const coresNeeded = (flowsPerSecond * cpuSecondsPer1e6Flows) / 1e6;
+  return Math.ceil(coresNeeded / (cpuCores(stage.resources.requests.cpu) * (stage.hpa.targetCpuPercent / 100)));
 }
 
 function res(reqCpu: string, reqMem: string, limCpu: string, limMem: string): Resources {
@@ -150,7 +167,9 @@ export const TIERS: Readonly<Record<TierName, TierSpec>> = {
     gnmic: { hpa: { min: 2, max: 4, targetCpuPercent: 70 }, resources: res("500m", "512Mi", "2", "1Gi") },
     snmpExporter: { replicas: 2, resources: res("200m", "256Mi", "1", "512Mi") },
     blackboxExporter: { replicas: 2, resources: res("100m", "128Mi", "500m", "256Mi") },
-    goflow2: { hpa: { min: 2, max: 4, targetCpuPercent: 70 }, resources: res("500m", "512Mi", "2", "1Gi") },
+    // goflow2 costs ~20 CPU-s per 10^6 flows (bench/results/flow-path.json): 50k × 20.4e-6 = 1.02 cores
+    // / (0.5 × 0.7) → 3 (was 2, below the measurement); tests/program/tiers.test.ts checks it
+    goflow2: { hpa: { min: 3, max: 6, targetCpuPercent: 70 }, resources: res("500m", "512Mi", "2", "1Gi") },
     flowEnricher: { hpa: { min: 2, max: 4, targetCpuPercent: 70 }, resources: res("1", "1Gi", "2", "2Gi") },
     targetGenerator: { resources: res("50m", "128Mi", "500m", "256Mi") },
     kafka: { brokers: 3, quorum: { controllers: 3, storage: "20Gi", resources: res("500m", "2Gi", "1", "2Gi") }, rawPartitions: 12, enrichedPartitions: 12, replicationFactor: 3, retentionHours: 24, storage: "250Gi", resources: res("1", "4Gi", "2", "8Gi") },
@@ -172,7 +191,8 @@ export const TIERS: Readonly<Record<TierName, TierSpec>> = {
     gnmic: { hpa: { min: 3, max: 8, targetCpuPercent: 70 }, resources: res("1", "1Gi", "2", "2Gi") },
     snmpExporter: { replicas: 3, resources: res("500m", "512Mi", "2", "1Gi") },
     blackboxExporter: { replicas: 3, resources: res("200m", "256Mi", "1", "512Mi") },
-    goflow2: { hpa: { min: 4, max: 10, targetCpuPercent: 70 }, resources: res("1", "1Gi", "2", "2Gi") },
+    // 500k × 20.4e-6 = 10.2 cores / (1 × 0.7) → 15 (was 4: the measured flow path needs ~4× that); max 2×
+    goflow2: { hpa: { min: 15, max: 30, targetCpuPercent: 70 }, resources: res("1", "1Gi", "2", "2Gi") },
     // 500k / (ENRICHER_FLOWS_PER_CORE 50k × 1 core × 0.7) = 14.3 → 15; max leaves 2× headroom
     flowEnricher: { hpa: { min: 15, max: 30, targetCpuPercent: 70 }, resources: res("1", "1Gi", "2", "2Gi") },
     targetGenerator: { resources: res("100m", "256Mi", "1", "512Mi") },
@@ -195,7 +215,8 @@ export const TIERS: Readonly<Record<TierName, TierSpec>> = {
     gnmic: { hpa: { min: 6, max: 16, targetCpuPercent: 70 }, resources: res("2", "2Gi", "4", "4Gi") },
     snmpExporter: { replicas: 6, resources: res("1", "1Gi", "2", "2Gi") },
     blackboxExporter: { replicas: 4, resources: res("500m", "512Mi", "2", "1Gi") },
-    goflow2: { hpa: { min: 8, max: 32, targetCpuPercent: 70 }, resources: res("2", "2Gi", "4", "4Gi") },
+    // 5M × 20.4e-6 = 102 cores / (2 × 0.7) → 73 (was 8); max 2×
+    goflow2: { hpa: { min: 73, max: 146, targetCpuPercent: 70 }, resources: res("2", "2Gi", "4", "4Gi") },
     // 5M / (50k × 1 core × 0.7) = 142.9 → 143; max 2× and within the 384 raw partitions
     flowEnricher: { hpa: { min: 143, max: 286, targetCpuPercent: 70 }, resources: res("1", "1Gi", "2", "2Gi") },
     targetGenerator: { resources: res("200m", "512Mi", "1", "1Gi") },

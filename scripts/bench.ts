@@ -8,8 +8,13 @@
  *   npm run bench -- --list             every bench with its floors
  *   npm run bench -- flow-enricher      run one
  *   npm run bench -- --check [name ...] check the committed results files only (no run)
+ *   BENCH_THROTTLE=0.2 npm run bench -- <name>
+ *                                       a deliberately slowed run: the bench's processes (its
+ *                                       engines included) run 20% of each 100 ms, to show a
+ *                                       missed floor exits non-zero; recorded in provenance.
+ *                                       Use HELIOS_BENCH_RESULTS=<dir> so the committed file stays.
  */
-import { execFileSync, spawnSync } from "child_process";
+import { execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -19,6 +24,8 @@ import { FLOORS, missedFloors } from "../bench/floors";
 export const BENCHMARKS: Record<string, string[]> = {
   "storage-replication": ["node", "--import", "tsx", "bench/storage-replication.ts"],
   "flow-enricher": ["node", "--import", "tsx", "services/flow-enricher/bench/bench.ts"],
+  "kafka-clients": ["node", "--import", "tsx", "services/flow-enricher/bench/kafka-clients.ts"],
+  "flow-path": ["node", "--import", "tsx", "services/flow-enricher/bench/flow-path.ts"],
   "clickhouse-ingest": ["node", "--import", "tsx", "services/clickhouse-migrator/bench/ingest.ts"],
   dashboards: ["node", "--import", "tsx", "bench/dashboards.ts"],
   "target-generator": ["node", "--import", "tsx", "services/target-generator/bench/bench.ts"],
@@ -48,6 +55,63 @@ function enginePins(): Record<string, string> {
   return pins;
 }
 
+/** BENCH_THROTTLE as a share of CPU time in (0, 1), or undefined; anything else names the variable. */
+export function throttleShare(raw = process.env.BENCH_THROTTLE): number | undefined {
+  if (raw === undefined || raw === "") return undefined;
+  const v = Number(raw);
+  if (!(v > 0 && v < 1)) throw new Error(`BENCH_THROTTLE must be a share of time between 0 and 1, exclusive (got ${JSON.stringify(raw)})`);
+  return v;
+}
+
+/**
+ * Runs `cmd`; with `share`, in its own process group, which it stops and continues
+ * (SIGSTOP/SIGCONT) so it runs `share` of every 100 ms: a slow machine on demand.
+ */
+function runBench(cmd: string[], share: number | undefined): Promise<number | null> {
+  // a process group of its own only when throttled (it then also gets Ctrl-C forwarded)
+  const child = spawn(cmd[0], cmd.slice(1), { cwd: root, stdio: "inherit", detached: share !== undefined });
+  const forward = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, "SIGCONT");
+      process.kill(-child.pid!, sig);
+    } catch {
+      // already gone
+    }
+  };
+  if (share !== undefined) for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => forward(sig));
+  let timer: NodeJS.Timeout | undefined;
+  if (share !== undefined) {
+    const period = 100;
+    const cycle = () => {
+      try {
+        process.kill(-child.pid!, "SIGCONT");
+        timer = setTimeout(() => {
+          try {
+            process.kill(-child.pid!, "SIGSTOP");
+          } catch {
+            return; // the group ended
+          }
+          timer = setTimeout(cycle, period * (1 - share));
+        }, period * share);
+      } catch {
+        // the group ended
+      }
+    };
+    cycle();
+  }
+  return new Promise((resolve) =>
+    child.on("exit", (code) => {
+      if (timer) clearTimeout(timer);
+      try {
+        process.kill(-child.pid!, "SIGCONT"); // leave no stopped stragglers
+      } catch {
+        // none left
+      }
+      resolve(code);
+    }),
+  );
+}
+
 function check(names: string[]): boolean {
   let ok = true;
   for (const name of names) {
@@ -65,7 +129,7 @@ function check(names: string[]): boolean {
   return ok;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === "--list") {
     for (const name of Object.keys(BENCHMARKS)) {
@@ -85,15 +149,17 @@ function main(): void {
   }
   if (checkOnly) process.exit(check(names) ? 0 : 1);
 
+  const throttle = throttleShare();
   let failed = false;
   for (const name of names) {
     const cmd = BENCHMARKS[name];
     console.log(`\n=== bench: ${name}`);
     const loadBefore = os.loadavg();
     const started = new Date();
-    const r = spawnSync(cmd[0], cmd.slice(1), { cwd: root, stdio: "inherit" });
-    if (r.status !== 0) {
-      console.error(`bench ${name} failed (exit ${r.status})`);
+    if (throttle !== undefined) console.log(`throttled: the bench runs ${throttle * 100}% of each 100 ms (BENCH_THROTTLE)`);
+    const status = await runBench(cmd, throttle);
+    if (status !== 0) {
+      console.error(`bench ${name} failed (exit ${status})`);
       failed = true;
       continue;
     }
@@ -110,6 +176,7 @@ function main(): void {
       node: process.version,
       engines: enginePins(),
       command: cmd.join(" "),
+      ...(throttle !== undefined ? { throttle } : {}),
     };
     fs.writeFileSync(file, JSON.stringify(results, null, 2) + "\n");
     failed = !check([name]) || failed;
@@ -117,4 +184,9 @@ function main(): void {
   process.exit(failed ? 1 : 0);
 }
 
-if (require.main === module) main();
+if (require.main === module) {
+  main().catch((e) => {
+    console.error((e as Error).message);
+    process.exit(2);
+  });
+}

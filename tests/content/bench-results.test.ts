@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { FLOORS, MEASURED_BEFORE_PROVENANCE, missedFloors } from "../../bench/floors";
-import { BENCHMARKS } from "../../scripts/bench";
+import { BENCHMARKS, throttleShare } from "../../scripts/bench";
 import { benchTable, README, readmeWithTable } from "../../scripts/bench-table";
 import { REPO_ROOT, run, tempDir } from "../helpers/tools";
 
@@ -34,6 +34,12 @@ describe("committed benchmark results", () => {
 
   it("every bench has floors and every floor a bench", () => {
     expect(Object.keys(FLOORS).sort()).toEqual(Object.keys(BENCHMARKS).sort());
+  });
+
+  it("BENCH_THROTTLE takes a share of time in (0, 1) and names itself otherwise", () => {
+    expect(throttleShare(undefined)).toBeUndefined();
+    expect(throttleShare("0.2")).toBe(0.2);
+    for (const bad of ["0", "1", "2", "x"]) expect(() => throttleShare(bad)).toThrow(`BENCH_THROTTLE must be a share of time between 0 and 1, exclusive (got "${bad}")`);
   });
 
   it("`npm run bench -- --check` exits non-zero and names the figure when a result misses its floor", () => {

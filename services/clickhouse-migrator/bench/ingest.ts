@@ -9,6 +9,7 @@
  */
 import { createClient } from "@clickhouse/client";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as protobuf from "protobufjs";
 import { Readable } from "stream";
@@ -75,9 +76,20 @@ async function main(): Promise<void> {
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     const rows = (await (await client.query({ query: "SELECT count() AS n FROM helios.flows_raw", format: "JSONEachRow" })).json()) as { n: string }[];
     if (Number(rows[0].n) !== TOTAL) throw new Error(`flows_raw has ${rows[0].n} rows, expected ${TOTAL}`);
-    const result = { benchmark: "clickhouse-ingest", rows: TOTAL, blockSize: BLOCK, seconds: Number(seconds.toFixed(3)), rowsPerSecond: Math.round(TOTAL / seconds), engine: "chdb-core (embedded ClickHouse), one session" };
+    const result = {
+      benchmark: "clickhouse-ingest",
+      measuredAt: new Date().toISOString(),
+      params: { rows: TOTAL, blockSize: BLOCK, migrationsUntil: 4 },
+      rows: TOTAL,
+      blockSize: BLOCK,
+      seconds: Number(seconds.toFixed(3)),
+      rowsPerSecond: Math.round(TOTAL / seconds),
+      engine: "chdb-core (embedded ClickHouse), one session",
+      // npm run bench adds provenance (commit, machine, load before/after, engine pins)
+      conditions: `Protobuf → flows_ingest → flows_raw → flows_1m/flows_1h in one chdb session (about one core), ${os.cpus().length} vCPU shared with other work, load average ${os.loadavg().map((l) => l.toFixed(1)).join("/")} at the end`,
+    };
     console.log(JSON.stringify(result, null, 2));
-    const out = path.join(REPO, "bench", "results", "clickhouse-ingest.json");
+    const out = path.join(process.env.HELIOS_BENCH_RESULTS ?? path.join(REPO, "bench", "results"), "clickhouse-ingest.json");
     fs.mkdirSync(path.dirname(out), { recursive: true });
     fs.writeFileSync(out, JSON.stringify(result, null, 2) + "\n");
   } finally {

@@ -5,7 +5,7 @@
  *  (b) end to end through a local Kafka broker with ONE enricher process (src/main.ts): raw topic
  *      preloaded with goflow2-framed flows, time until all enriched flows are acknowledged;
  *  (c) p50/p99 batch latency (from the service's histogram) and peak RSS;
- *  plus the Kafka client comparison (kafkajs vs @platformatic/kafka) on the same broker.
+ * The Kafka client comparison is its own bench (bench/kafka-clients.ts, npm run bench -- kafka-clients).
  * Writes bench/results/flow-enricher.json at the repo root.
  */
 import { spawnSync } from "child_process";
@@ -19,7 +19,6 @@ import { FlowMessage } from "../test/helpers/proto";
 import { createTopics, startEnricher, topicCount, waitFor } from "../test/helpers/stack";
 import { NODE_FLAGS } from "../src/node-flags";
 import { inProcess } from "./inprocess";
-import { benchKafkajs, benchPlatformatic } from "./kafka-clients";
 import { EXPORTERS, benchFlows, benchGeo } from "./world";
 
 const REPO = path.resolve(__dirname, "..", "..", "..");
@@ -148,20 +147,6 @@ async function endToEnd(n: number, producer = PRODUCER) {
   }
 }
 
-async function clients(n: number) {
-  const broker = await startKafka({ partitions: 2, heap: "1g" });
-  try {
-    await createTopics(broker.bootstrap, ["kj-gzip", "pk-gzip", "pk-lz4"].map((topic) => ({ topic, numPartitions: 2 })));
-    return {
-      "kafkajs@2.2.4 gzip": await benchKafkajs(broker.bootstrap, "kj-gzip", n, "gzip"),
-      "@platformatic/kafka gzip": await benchPlatformatic(broker.bootstrap, "pk-gzip", n, "gzip"),
-      "@platformatic/kafka lz4": await benchPlatformatic(broker.bootstrap, "pk-lz4", n, "lz4"),
-    };
-  } finally {
-    await broker.stop();
-  }
-}
-
 async function main() {
   const n = Number(process.env.BENCH_FLOWS ?? 200_000);
   if (process.env.BENCH_ONLY === "e2e") {
@@ -171,9 +156,6 @@ async function main() {
   console.log(`(a) in-process decode+enrich+encode+pack, ${n} flows: a warm-up round, then the median of 5`);
   const a = await inProcess(n);
   console.log(a);
-  console.log(`Kafka clients, ${n / 2} messages each`);
-  const c = await clients(n / 2);
-  console.log(c);
   console.log(`(b) end to end through the local broker, one enricher process, ${n} flows, producer ${PRODUCER}`);
   const b = await endToEnd(n);
   console.log(b);
@@ -197,8 +179,6 @@ async function main() {
     p50BatchLatencyMs: b.p50BatchLatencyMs,
     p99BatchLatencyMs: b.p99BatchLatencyMs,
     peakRssMb: b.peakRssMb,
-    clientMessages: n / 2,
-    kafkaClients: c,
     endToEndWithOtherProducer: { producer: other, compression: compressionOf(other), ...b2 },
   };
   const out = path.join(REPO, "bench", "results", "flow-enricher.json");

@@ -35,10 +35,10 @@ export const settingsSchema = z.object({
   KAFKA_TOPIC_DEAD_LETTER: z.string().min(1).default("helios-flows-dead-letter"),
   /**
    * compression of produced batches: lz4 (platformatic producer only; measured fastest, see
-   * docs/flows.md), gzip or none. Unset: lz4 with the platformatic producer, gzip with kafkajs.
+   * README), gzip or none. Unset: lz4 with the platformatic producer, gzip with kafkajs.
    */
   KAFKA_COMPRESSION: z.enum(["gzip", "lz4", "none"]).optional(),
-  /** client that produces enriched flows; the consumer is always kafkajs (see docs/flows.md, "flow-enricher") */
+  /** client that produces enriched flows; the consumer is always kafkajs (docs/benchmarks.md, "Kafka client choice") */
   KAFKA_PRODUCER_CLIENT: z.enum(["kafkajs", "platformatic"]).default("platformatic"),
   /**
    * raw partitions handled at once (each still strictly in order): while one partition's batch

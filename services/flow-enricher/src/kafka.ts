@@ -40,12 +40,14 @@ export interface KafkaIO {
 
 /** The producing side, so the measured-faster producer can be used beside the kafkajs consumer. */
 interface ProducerPort {
+  readonly client: ProducerClient;
   connect(): Promise<void>;
   send(topic: string, messages: Array<{ key: Buffer | null; value: Buffer; headers?: Record<string, string> }>): Promise<void>;
   close(): Promise<void>;
 }
 
 class KafkajsProducer implements ProducerPort {
+  readonly client = "kafkajs";
   private readonly p: Producer;
   constructor(kafka: Kafka, private readonly compression: Compression) {
     // kafkajs has no built-in lz4 codec (settings refuse that pair; this guards direct use)
@@ -69,6 +71,7 @@ class KafkajsProducer implements ProducerPort {
  * faster than kafkajs at producing in bench/kafka-clients.ts; see docs/flows.md.
  */
 class PlatformaticProducer implements ProducerPort {
+  readonly client = "platformatic";
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   private readonly p: any;
   constructor(brokers: string[], clientId: string, compression: Compression) {
@@ -103,6 +106,9 @@ class PlatformaticProducer implements ProducerPort {
   }
 }
 
+/** The clients that can produce the enriched flows. */
+export type ProducerClient = "kafkajs" | "platformatic";
+
 export interface KafkaSettings {
   brokers: string[];
   clientId: string;
@@ -111,8 +117,8 @@ export interface KafkaSettings {
   topicEnriched: string;
   topicDeadLetter: string;
   compression: Compression;
-  /** which client produces (the consumer is kafkajs: its batch API consumed fastest) */
-  producerClient?: "kafkajs" | "platformatic";
+  /** which client produces (the consumer is always kafkajs; see docs/benchmarks.md "Kafka client choice") */
+  producerClient: ProducerClient;
   chunkSize: number;
   /** partitions whose chunks are handled concurrently (each partition stays sequential) */
   partitionsConcurrently?: number;
@@ -126,10 +132,16 @@ export interface KafkaSettings {
   onProduceError?: (e: Error) => void;
 }
 
-export class KafkajsIO implements KafkaIO {
+/**
+ * Consumes with kafkajs and produces with the client `producerClient` names (by default the
+ * platformatic one): the name says the consumer, the settings say the producer.
+ */
+export class KafkajsConsumerIO implements KafkaIO {
   private readonly kafka: Kafka;
   private readonly consumer: Consumer;
   private readonly producer: ProducerPort;
+  /** the client that produces, as built (not as requested) */
+  readonly producerClient: ProducerClient;
   connected = false;
   readonly consumerHealth = new ConsumerHealth();
 
@@ -148,8 +160,9 @@ export class KafkajsIO implements KafkaIO {
       sessionTimeout: 30_000,
       heartbeatInterval: 3000,
     });
-    this.producer =
-      s.producerClient === "platformatic" ? new PlatformaticProducer(s.brokers, s.clientId, s.compression) : new KafkajsProducer(this.kafka, s.compression);
+    const producer = s.producerClient === "platformatic" ? new PlatformaticProducer(s.brokers, s.clientId, s.compression) : new KafkajsProducer(this.kafka, s.compression);
+    this.producer = producer;
+    this.producerClient = producer.client;
     this.consumer.on(this.consumer.events.CRASH, (e) => {
       // restart=false: kafkajs gives up and this consumer never fetches again
       this.consumerHealth.crashed(e.payload.restart);

@@ -64,7 +64,33 @@ export class Metrics {
 
   constructor(stats: () => EnrichStats, defaults = true) {
     if (defaults) collectDefaultMetrics({ register: this.registry });
-    const lookups = new Gauge({ name: "helios_flow_enricher_cache_lookups", help: "Cache lookups since start, by cache and result", labelNames: ["cache", "result"], registers: [this.registry] });
+    // a Counter (monotonic since start, so rate() works): the enricher's plain counters are copied
+    // in as increments right before each scrape, since a prom-client counter cannot be set
+    const copied = new Map<string, number>();
+    new Counter({
+      name: "helios_flow_enricher_cache_lookups_total",
+      help: "Cache lookups since start, by cache (geoip, netbox_exporter, netbox_interface) and result",
+      labelNames: ["cache", "result"],
+      registers: [this.registry],
+      collect() {
+        const s = stats();
+        const copy = (cache: string, result: string, total: number) => {
+          const key = `${cache}/${result}`;
+          const before = copied.get(key) ?? 0;
+          // the enricher's counters only grow: anything else would be a bug, not a reset to publish
+          if (total > before) {
+            this.inc({ cache, result }, total - before);
+            copied.set(key, total);
+          }
+        };
+        copy("geoip", "hit", s.geoCacheHits);
+        copy("geoip", "miss", s.geoCacheMisses);
+        copy("netbox_exporter", "hit", s.exporterHits);
+        copy("netbox_exporter", "miss", s.exporterMisses);
+        copy("netbox_interface", "hit", s.ifHits);
+        copy("netbox_interface", "miss", s.ifMisses);
+      },
+    });
     // refreshed from the enricher's plain counters right before each scrape
     new Gauge({
       name: "helios_flow_enricher_cache_hit_ratio",
@@ -74,8 +100,6 @@ export class Metrics {
       collect() {
         const s = stats();
         const set = (cache: string, hits: number, misses: number) => {
-          lookups.set({ cache, result: "hit" }, hits);
-          lookups.set({ cache, result: "miss" }, misses);
           this.set({ cache }, hits + misses === 0 ? 0 : hits / (hits + misses));
         };
         set("geoip", s.geoCacheHits, s.geoCacheMisses);

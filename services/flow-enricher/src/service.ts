@@ -7,7 +7,7 @@ import type { Logger } from "pino";
 import { Settings } from "./config";
 import { Enricher } from "./enrich";
 import { GeoIp } from "./geoip";
-import { KafkaIO, KafkajsIO } from "./kafka";
+import { KafkaIO, KafkajsConsumerIO } from "./kafka";
 import { Metrics, startHttp } from "./metrics";
 import { NetBoxClient, NetBoxRefresher } from "./netbox";
 import { packByExporter } from "./pack";
@@ -62,7 +62,7 @@ export class Service {
     );
     this.kafka =
       kafka ??
-      new KafkajsIO({
+      new KafkajsConsumerIO({
         brokers: s.KAFKA_BROKERS,
         clientId: s.KAFKA_CLIENT_ID,
         groupId: s.KAFKA_GROUP_ID,
