@@ -13,6 +13,7 @@ import { isOfflinePlan } from "./diagnostics";
 import { DEVICE_SECRET_KEYS, secretStoreSchema } from "./secret-store";
 import { TIER_NAMES, TierName } from "./tiers";
 import { ConfigError, stackConfigError } from "./errors";
+import { parseScriptImages } from "../services/runbook-operator/src/script";
 
 export const STORAGE_TOPOLOGIES = ["single-dc-minio", "multi-dc-minio", "cloud-s3", "hybrid"] as const;
 export type StorageTopology = (typeof STORAGE_TOPOLOGIES)[number];
@@ -88,6 +89,27 @@ const objectStorageSchema = z
   })
   .strict();
 
+
+/**
+ * Runbook script steps: the container images they may run (each pinned by digest or an exact tag,
+ * checked by the operator's own parser so the plan refuses what the operator would) and the TCP
+ * ports their pods may open to the management CIDRs (a vendor CLI over SSH: 22).
+ */
+const runbookScriptsSchema = z
+  .object({
+    images: z
+      .array(z.string().min(1))
+      .default([])
+      .superRefine((images, ctx) => {
+        try {
+          parseScriptImages(images.join(","));
+        } catch (e) {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, message: (e as Error).message });
+        }
+      }),
+    devicePorts: z.array(z.number().int().min(1).max(65535)).default([22]),
+  })
+  .strict();
 
 /**
  * Where traffic that enters through the cluster's ingress/gateway comes from, as NetworkPolicy
@@ -209,6 +231,11 @@ export const PLAIN_KEYS = {
     secretStoreSchema,
     'Where device credentials (gNMI, SNMP, NetBox token, MaxMind key) come from: "pulumi" (default: the helios:* secrets) or an External Secrets store {kind: SecretStore|ClusterSecretStore, name, spec?: {provider: ...}, refreshInterval?, remoteKeys: {gnmi, snmp, netbox, maxmind}} (docs/security.md).',
     "or-string",
+  ),
+  runbookScripts: key(
+    runbookScriptsSchema.default({}),
+    "Runbook script steps: {images: [pinned images they may run; none: script steps are refused], devicePorts: [TCP ports their pods may open to the management CIDRs, default [22]]} (docs/runbooks.md).",
+    true,
   ),
   snmpUsername: key(z.string().min(1).default("helios"), "SNMPv3 user of the helios_v3 snmp_exporter auth (passwords: secrets helios:snmpAuthPassword / helios:snmpPrivPassword)."),
 } as const;

@@ -124,6 +124,8 @@ export class HeliosPlatform extends pulumi.ComponentResource {
         gnmiTlsSkipVerify: config.gnmiTlsSkipVerify,
         managementCidrs: config.managementCidrs,
         ingressFrom: config.ingressFrom,
+        scriptImages: config.runbookScripts.images,
+        scriptDevicePorts: config.runbookScripts.devicePorts,
         thanosQueryUrl: this.storage.thanos.queryHttpUrl,
         alertmanagerUrl: ALERTMANAGER_URL,
         dependsOn: [this.namespaces.namespaces.automation],

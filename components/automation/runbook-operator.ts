@@ -5,10 +5,11 @@
  * services/runbook-operator/src/rbac.ts), the device-credential and NetBox-token Secrets the
  * runner Jobs reference, a PodMonitor, and NetworkPolicies.
  *
- * Egress of helios-automation is default-deny. The runner pods alone may reach the management
- * CIDRs, and only on the gNMI ports; every other destination the operator and runners need
- * (API server, NetBox, webhooks) is allowed anywhere EXCEPT the management CIDRs, so no path
- * reaches a device but gNMI. Ingress: the approval API (same port as /metrics) from wherever
+ * Egress of helios-automation is default-deny. The runner pods may reach the management CIDRs
+ * on the gNMI ports only, and script-step pods on helios:runbookScripts.devicePorts only (and
+ * nothing else but DNS); every other destination the operator and runners need (API server,
+ * NetBox, webhooks) is allowed anywhere EXCEPT the management CIDRs, so no path reaches a device
+ * but those ports. Ingress: the approval API (same port as /metrics) from wherever
  * `helios:ingressFrom` says people come from; the baseline already lets Prometheus scrape.
  */
 import { credentialRef, deviceSecret, SecretStoreConfig } from "../secret-store";
@@ -18,7 +19,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
-import { parseScriptImages } from "../../services/runbook-operator/src/script";
+import { parseScriptImages, SCRIPT_COMPONENT } from "../../services/runbook-operator/src/script";
 import { HELIOS_ADMIN_RULES, NAMES, OPERATOR_CLUSTER_RULES, OPERATOR_NAMESPACE_RULES, RUNNER_NAMESPACE_RULES } from "../../services/runbook-operator/src/rbac";
 import { ACCESS_RULES } from "../access";
 import { GNMI_PORTS } from "../collection/egress-policy";
@@ -66,6 +67,8 @@ export interface RunbookOperatorArgs {
   readonly alertmanagerUrl: string;
   /** Images script steps may run, each pinned by digest or exact tag (SCRIPT_IMAGES); none: script steps are refused. */
   readonly scriptImages?: readonly string[];
+  /** TCP ports script pods may open to the management CIDRs (helios:runbookScripts.devicePorts); none unless given. */
+  readonly scriptDevicePorts?: readonly number[];
   /** Operator replicas (one leader by Lease); 2 unless given. */
   readonly replicas?: number;
   /** Resources to create after (the namespace, and operator releases where named). */
@@ -237,11 +240,19 @@ export class RunbookOperator extends pulumi.ComponentResource {
       { ipBlock: { cidr: "::/0", ...(mgmt6.length ? { except: mgmt6 } : {}) } },
     ];
     const runner = { matchLabels: { "app.kubernetes.io/component": "runbook-runner" } };
+    const script = { matchLabels: { "app.kubernetes.io/component": SCRIPT_COMPONENT } };
+    // Script pods run images a runbook names: they get DNS and the devices on the script ports,
+    // never the API server, NetBox, Thanos or webhooks (the runner records their output).
+    const notScript = { matchExpressions: [{ key: "app.kubernetes.io/component", operator: "NotIn", values: [SCRIPT_COMPONENT] }] };
     policy("default-deny-egress", { podSelector: {}, policyTypes: ["Egress"] });
     policy("egress-dns", { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [{ namespaceSelector: {}, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }], ports: [{ port: 53, protocol: "UDP" }, { port: 53, protocol: "TCP" }] }] });
     policy("egress-gnmi", { podSelector: runner, policyTypes: ["Egress"], egress: [{ to: args.managementCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: GNMI_PORTS.map((port) => ({ port, protocol: "TCP" })) }] });
+    const scriptPorts = args.scriptDevicePorts ?? [];
+    if (scriptPorts.length > 0) {
+      policy("egress-script-devices", { podSelector: script, policyTypes: ["Egress"], egress: [{ to: args.managementCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: scriptPorts.map((port) => ({ port, protocol: "TCP" })) }] });
+    }
     policy("egress-services", {
-      podSelector: {},
+      podSelector: notScript,
       policyTypes: ["Egress"],
       egress: [
         // Kubernetes API, NetBox, notify webhooks: cluster-specific addresses, never the devices.

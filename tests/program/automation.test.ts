@@ -22,6 +22,7 @@ describe("runbook operator component", () => {
       "helios:imageRegistry": "registry.example.net/helios",
       "helios:imageTag": "1.2.3",
       "helios:ingressFrom": { namespaces: ["ingress-nginx"], cidrs: [] },
+      "helios:runbookScripts": { images: ["registry.example.net/netops/vendor-cli:1.0"], devicePorts: [22, 830] },
     }),
   );
   const all = async (type: string) => (await resultP).resources.filter((r) => r.type === type);
@@ -58,6 +59,7 @@ describe("runbook operator component", () => {
     const c = pod.containers[0];
     expect(c.image).toBe("registry.example.net/helios/runbook-operator:1.2.3");
     expect(c.args).toEqual(["operator"]);
+    expect(c.env).toContainEqual({ name: "SCRIPT_IMAGES", value: "registry.example.net/netops/vendor-cli:1.0" });
     const env = Object.fromEntries(c.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
     expect(env).toMatchObject({
       RUNNER_IMAGE: "registry.example.net/helios/runbook-operator:1.2.3",
@@ -98,7 +100,7 @@ describe("runbook operator component", () => {
     }
   });
 
-  it("lets only runner pods reach the management CIDRs, only on gNMI ports; other egress excludes the devices", async () => {
+  it("lets runner pods reach the management CIDRs on gNMI ports only, script pods on the script ports only; other egress excludes the devices", async () => {
     const pols = (await all("kubernetes:networking.k8s.io/v1:NetworkPolicy")).filter((p) => p.namespace === NS);
     const byName: Record<string, any> = Object.fromEntries(pols.map((p) => [p.kubernetesName, p.inputs.spec]));
     expect(byName["default-deny-egress"]).toEqual({ podSelector: {}, policyTypes: ["Egress"] });
@@ -107,9 +109,18 @@ describe("runbook operator component", () => {
     expect(gnmi.egress).toEqual([{ to: [{ ipBlock: { cidr: "10.10.0.0/16" } }, { ipBlock: { cidr: "fd00:10::/48" } }], ports: GNMI_PORTS.map((port) => ({ port, protocol: "TCP" })) }]);
     const services = byName["egress-services"];
     expect(services.egress[0].to).toEqual([{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.10.0.0/16"] } }, { ipBlock: { cidr: "::/0", except: ["fd00:10::/48"] } }]);
+    // Script pods: DNS and the devices on the script ports; none of the services the runner uses.
+    const script = { matchLabels: { "app.kubernetes.io/component": "runbook-script" } };
+    expect(byName["egress-script-devices"]).toEqual({
+      podSelector: script,
+      policyTypes: ["Egress"],
+      egress: [{ to: [{ ipBlock: { cidr: "10.10.0.0/16" } }, { ipBlock: { cidr: "fd00:10::/48" } }], ports: [22, 830].map((port) => ({ port, protocol: "TCP" })) }],
+    });
+    expect(services.podSelector).toEqual({ matchExpressions: [{ key: "app.kubernetes.io/component", operator: "NotIn", values: ["runbook-script"] }] });
+    expect(byName["egress-dns"].podSelector).toEqual({});
     // Nothing else opens a path to a management CIDR.
     for (const [name, spec] of Object.entries(byName)) {
-      if (name === "egress-gnmi") continue;
+      if (name === "egress-gnmi" || name === "egress-script-devices") continue;
       expect(JSON.stringify(spec.egress ?? []).match(/"cidr":"10\.10\.0\.0\/16"/g) ?? []).toEqual([]);
     }
     expect(byName["approval-api"].ingress).toEqual([{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }], ports: [{ port: 8080, protocol: "TCP" }] }]);

@@ -83,6 +83,7 @@ describe("stack config", () => {
     snmpUsername: ["", "helios:snmpUsername"],
     chartMirror: ["s3://charts", "must be oci://"],
     awaitWorkloads: ["no", "helios:awaitWorkloads"],
+    runbookScripts: [{ images: ["registry.example.net/netops/cli:latest"] }, "moving tag latest"],
   };
   it.each(Object.entries(badValues))("rejects a bad helios:%s", (key, [value, fragment]) => {
     const msg = errorOf(baseConfig({ [`helios:${key}`]: value }));
@@ -168,6 +169,13 @@ describe("stack config", () => {
     expect(errorOf(baseConfig({ "helios:ingressFrom": { cidrs: ["10.0.0.0/40"] } }))).toMatch(/helios:ingressFrom\.cidrs\.0.*CIDR/);
     expect(errorOf(baseConfig({ "helios:ingressFrom": { namespace: "ingress-nginx" } }))).toContain("unknown field(s) namespace");
     expect(parse(baseConfig()).ingressFrom).toEqual({ namespaces: [], cidrs: [] });
+  });
+
+  it("checks helios:runbookScripts images as the operator would, and defaults to no images and SSH to devices", () => {
+    expect(errorOf(baseConfig({ "helios:runbookScripts": { images: ["registry.example.net/netops/cli"] } }))).toMatch(/helios:runbookScripts\.images.*has no tag or digest/);
+    expect(errorOf(baseConfig({ "helios:runbookScripts": { devicePorts: [0] } }))).toContain("helios:runbookScripts.devicePorts.0");
+    expect(errorOf(baseConfig({ "helios:runbookScripts": { image: "x:1" } }))).toContain("unknown field(s) image");
+    expect(parse(baseConfig()).runbookScripts).toEqual({ images: [], devicePorts: [22] });
   });
 
   it("rejects a structured key given as a scalar", () => {
