@@ -56,7 +56,11 @@ install_pulumi() {
     local build_dir="$TOOLS/build/pulumi-kubernetes" module_src
     rm -rf "$build_dir"; mkdir -p "$build_dir"
     cp -r "$gomod/pulumi-kubernetes/." "$build_dir/"
-    module_src="$(cd "$build_dir" && GOFLAGS=-mod=mod go list -m -f '{{.Dir}}' github.com/pulumi/pulumi-kubernetes/provider/v4)/cmd/pulumi-resource-kubernetes"
+    # `go list -m` reports no Dir for a module not yet in the module cache (a fresh machine): download it first.
+    (cd "$build_dir" && GOFLAGS=-mod=mod go mod download github.com/pulumi/pulumi-kubernetes/provider/v4)
+    module_src="$(cd "$build_dir" && GOFLAGS=-mod=mod go list -m -f '{{.Dir}}' github.com/pulumi/pulumi-kubernetes/provider/v4)"
+    [ -n "$module_src" ] || { echo "[install-tools] pulumi-kubernetes: the module cache has no github.com/pulumi/pulumi-kubernetes/provider/v4" >&2; return 1; }
+    module_src="$module_src/cmd/pulumi-resource-kubernetes"
     node -e 'const fs=require("fs");const [src,dst,v]=process.argv.slice(1);const s=JSON.parse(fs.readFileSync(src+"/schema.json"));s.version=v;fs.writeFileSync(dst+"/schema-embed.json",JSON.stringify(s));fs.writeFileSync(dst+"/terraform-mapping-embed.json",JSON.stringify(JSON.parse(fs.readFileSync(src+"/terraform-mapping.json"))))' \
       "$module_src" "$build_dir/cmd/pulumi-resource-kubernetes" "$kube_version"
     build_go_tool pulumi-resource-kubernetes "$build_dir" ./cmd/pulumi-resource-kubernetes \
