@@ -15,7 +15,11 @@ export interface PrometheusServer {
   stop(): Promise<void>;
 }
 
-export async function startPrometheusWithSeries(openMetrics: string): Promise<PrometheusServer> {
+/**
+ * externalLabels: the server's global external_labels (a Thanos sidecar refuses a Prometheus
+ * without any); none by default.
+ */
+export async function startPrometheusWithSeries(openMetrics: string, externalLabels: Record<string, string> = {}): Promise<PrometheusServer> {
   const dir = tempDir("prometheus");
   const dataDir = path.join(dir, "data");
   const input = path.join(dir, "series.om.txt");
@@ -23,7 +27,9 @@ export async function startPrometheusWithSeries(openMetrics: string): Promise<Pr
   const created = run(tool("promtool"), ["tsdb", "create-blocks-from", "openmetrics", input, dataDir], { timeoutMs: 300_000 });
   if (created.status !== 0) throw new Error(`promtool create-blocks-from openmetrics failed: ${created.stderr || created.stdout}`);
   const config = path.join(dir, "prometheus.yml");
-  fs.writeFileSync(config, "global:\n  scrape_interval: 30s\n  evaluation_interval: 30s\nscrape_configs: []\n");
+  // JSON is a YAML flow mapping: label values are quoted as they must be.
+  const labels = Object.keys(externalLabels).length ? `  external_labels: ${JSON.stringify(externalLabels)}\n` : "";
+  fs.writeFileSync(config, `global:\n  scrape_interval: 30s\n  evaluation_interval: 30s\n${labels}scrape_configs: []\n`);
   const port = await freePort();
   const log = fs.openSync(path.join(dir, "prometheus.log"), "a");
   const proc: ChildProcess = spawn(

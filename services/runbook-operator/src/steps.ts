@@ -211,11 +211,14 @@ export async function executeStep(step: Step, device: Device, ctx: TemplateConte
         const res = await send("condition: PromQL endpoint", `${env.thanosQueryUrl.replace(/\/$/, "")}/api/v1/query`, {
           method: "POST",
           headers: { "Content-Type": "application/x-www-form-urlencoded" },
-          body: new URLSearchParams({ query: q }).toString(),
+          // partial_response=false: a remediation gate must not pass on the data of the stores that
+          // happened to answer (Thanos Query's default is to answer with what it has, plus warnings).
+          // Prometheus ignores the parameter.
+          body: new URLSearchParams({ query: q, partial_response: "false" }).toString(),
           signal: AbortSignal.timeout(timeout * 1000),
         });
         const text = await res.text();
-        let body: { status: string; errorType?: string; error?: string; data?: { resultType: string; result: { value?: [number, string] }[] } };
+        let body: { status: string; errorType?: string; error?: string; warnings?: string[]; data?: { resultType: string; result: { value?: [number, string] }[] } };
         try {
           body = JSON.parse(text);
         } catch {
@@ -226,7 +229,7 @@ export async function executeStep(step: Step, device: Device, ctx: TemplateConte
         // A scalar's result is the [time, value] pair itself.
         const vals = body.data.resultType === "scalar" ? [(body.data.result as unknown as [number, string])[1]] : body.data.result.map((s) => s.value?.[1]);
         actual = vals.length === 0 ? undefined : vals.length === 1 ? vals[0] : vals;
-        response = { query: q, result: body.data?.result };
+        response = { query: q, result: body.data?.result, ...(body.warnings?.length ? { warnings: body.warnings } : {}) };
       }
       const expected = c.value === undefined ? undefined : r(c.value);
       if (compare(actual, c.operator, expected)) return { ok: true, response };

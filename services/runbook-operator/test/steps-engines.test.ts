@@ -2,9 +2,11 @@
  * notify and PromQL condition steps against the real engines, step by step (executeStep, as the
  * runner calls it): a real Alertmanager (tool("alertmanager"), the release components/versions.ts
  * pins) that the alert is read back from, a real HTTP receiver for webhooks (and as
- * Alertmanager's own webhook receiver, so the alert is seen leaving Alertmanager too), and a
- * real Prometheus whose TSDB holds known series written by promtool. The same steps through the
- * operator and its Jobs are in operator.test.ts.
+ * Alertmanager's own webhook receiver, so the alert is seen leaving Alertmanager too), and PromQL
+ * through a real Thanos Query (tool("thanos"), the pinned release) in front of the planned HA pair:
+ * two real Prometheus servers whose TSDBs hold the same known series written by promtool, each with
+ * the planned external labels and its own replica label, each behind a real Thanos sidecar. The
+ * same steps through the operator and its Jobs are in operator.test.ts.
  */
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
@@ -13,6 +15,8 @@ import * as path from "path";
 import { IMAGES } from "../../../components/versions";
 import { PrometheusServer, startPrometheusWithSeries } from "../../../tests/content/prometheus-harness";
 import { freePort, waitForPort } from "../../../tests/helpers/net";
+import { baseConfig, synth } from "../../../tests/helpers/stacks";
+import { helmValues, startThanos, ThanosProcess } from "../../../tests/helpers/thanos";
 import { run, tempDir, tool } from "../../../tests/helpers/tools";
 import { executeStep, Outputs, StepEnv } from "../src/steps";
 import { TemplateContext } from "../src/template";
@@ -32,7 +36,13 @@ describe("notify and PromQL condition steps against real engines", () => {
   let receiver: http.Server;
   let receiverUrl: string;
   const received: { path: string; body: any }[] = [];
-  let prom: PrometheusServer;
+  const proms: PrometheusServer[] = [];
+  const sidecars: ThanosProcess[] = [];
+  let query: ThanosProcess;
+  let queryUrl: string;
+  /** The labels every series carries through Thanos Query: the planned external labels, not the replica label. */
+  let sourceLabels: Record<string, string>;
+  let replicaLabel: string;
   let env: StepEnv;
 
   beforeAll(async () => {
@@ -73,14 +83,45 @@ describe("notify and PromQL condition steps against real engines", () => {
       lines.push(`helios_test_if_errors{device="leaf-8",interface="Ethernet1"} 3 ${t}`);
     }
     lines.push("# EOF", "");
-    prom = await startPrometheusWithSeries(lines.join("\n"));
-    env = { gnmicBin: tool("gnmic"), gnmiTls: "insecure", alertmanagerUrl: amUrl, thanosQueryUrl: prom.url };
+
+    // The planned storage layer (a small single-DC stack): Prometheus' external labels, its replica
+    // label, and Thanos Query's flags.
+    const plan = await synth(baseConfig());
+    const spec = helmValues(plan, "kube-prometheus-stack").prometheus.prometheusSpec;
+    const thanos = helmValues(plan, "thanos");
+    replicaLabel = spec.replicaExternalLabelName;
+    // The Prometheus Operator adds `prometheus` (namespace/name) to the planned external labels.
+    sourceLabels = { ...spec.externalLabels, prometheus: "helios-storage/helios-prometheus" };
+    // The HA pair (replicasPerShard): the same series in both, told apart only by the replica label
+    // the operator sets (the pod name), each Prometheus with its sidecar as in the pod.
+    for (const replica of [0, 1]) {
+      const prom = await startPrometheusWithSeries(lines.join("\n"), { ...sourceLabels, [replicaLabel]: `prometheus-helios-prometheus-${replica}` });
+      proms.push(prom);
+      sidecars.push(await startThanos(["sidecar", `--prometheus.url=${prom.url}`]));
+    }
+    // Thanos Query as the chart renders its args: the replica labels (additionalReplicaLabels,
+    // query.replicaLabels, rule_replica for the ruler) and query.extraArgs; the sidecars as
+    // static endpoints instead of the sidecar service's DNS SRV record.
+    const replicaLabels = [...new Set([...thanos.additionalReplicaLabels, ...thanos.query.replicaLabels, ...(thanos.rule.enabled ? ["rule_replica"] : [])])];
+    query = await startThanos(["query", ...replicaLabels.map((l) => `--query.replica-label=${l}`), ...thanos.query.extraArgs, ...sidecars.map((s) => `--endpoint=127.0.0.1:${s.grpc}`)]);
+    queryUrl = `http://127.0.0.1:${query.http}`;
+    // Thanos Query dials its endpoints in the background: wait until both sidecars are healthy stores.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const stores = (await (await fetch(`${queryUrl}/api/v1/stores`)).json()) as { data: { sidecar?: { lastError: string | null }[] } };
+      if ((stores.data.sidecar ?? []).filter((s) => s.lastError === null).length === 2) break;
+      if (Date.now() > deadline) throw new Error(`Thanos Query does not see both sidecars: ${JSON.stringify(stores.data)}\n${query.log().slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    env = { gnmicBin: tool("gnmic"), gnmiTls: "insecure", alertmanagerUrl: amUrl, thanosQueryUrl: queryUrl };
   }, 300_000);
 
   afterAll(async () => {
     am?.kill("SIGTERM");
     receiver?.close();
-    await prom?.stop();
+    await query?.stop();
+    for (const s of sidecars) await s.stop();
+    for (const p of proms) await p.stop();
   });
 
   const step = (s: Partial<Step> & { name: string; kind: Step["kind"] }) => s as Step;
@@ -89,6 +130,14 @@ describe("notify and PromQL condition steps against real engines", () => {
   test("the Alertmanager version run is the one the program deploys", () => {
     const v = run(tool("alertmanager"), ["--version"]);
     expect(`${v.stdout}${v.stderr}`).toContain(`version ${IMAGES.alertmanager.tag.replace(/^v/, "")}`);
+  });
+
+  test("the Thanos version run is the one the program deploys; Thanos Query sees both replicas' sidecars with their labels", async () => {
+    const v = run(tool("thanos"), ["--version"]);
+    expect(`${v.stdout}${v.stderr}`).toContain(`version ${IMAGES.thanos.tag.replace(/^v/, "")}`);
+    const stores = (await (await fetch(`${queryUrl}/api/v1/stores`)).json()) as { data: { sidecar: { labelSets: Record<string, string>[] }[] } };
+    const labelSets = stores.data.sidecar.flatMap((s) => s.labelSets).sort((a, b) => a[replicaLabel].localeCompare(b[replicaLabel]));
+    expect(labelSets).toEqual([0, 1].map((i) => ({ ...sourceLabels, [replicaLabel]: `prometheus-helios-prometheus-${i}` })));
   });
 
   test("notify to Alertmanager: the alert is read back from its API and reaches its receiver", async () => {
@@ -121,22 +170,25 @@ describe("notify and PromQL condition steps against real engines", () => {
     expect(none).toMatchObject({ ok: false, error: "notify to alertmanager but ALERTMANAGER_URL is not set" });
   });
 
-  test("PromQL condition true and false on a known series", async () => {
+  test("PromQL condition through Thanos Query true and false on a known series", async () => {
     const cond = (promql: string, operator: string, value?: string, onFalse?: string) => step({ name: "c", kind: "condition", condition: { promql, operator, value, onFalse } as never });
     const yes = await exec(cond('helios_test_if_errors{device="{{ target.device }}"}', "greaterThan", "{{ params.threshold }}"));
     expect(yes.ok).toBe(true);
-    expect(yes.response).toMatchObject({ query: 'helios_test_if_errors{device="leaf-7"}', result: [{ metric: { device: "leaf-7", interface: "Ethernet1" }, value: [expect.any(Number), "42"] }] });
+    // One series, not one per replica: Thanos Query deduplicates the HA pair on the replica label
+    // (its default when the request names no dedup), and adds the source's external labels.
+    expect(yes.response).toEqual({ query: 'helios_test_if_errors{device="leaf-7"}', result: [{ metric: { __name__: "helios_test_if_errors", ...sourceLabels, device: "leaf-7", interface: "Ethernet1" }, value: [expect.any(Number), "42"] }] });
     const no = await exec(cond('helios_test_if_errors{device="leaf-8"}', "greaterThan", "10"));
     expect(no).toMatchObject({ ok: false, error: 'condition greaterThan 10 is false (actual "3")' });
     const stop = await exec(cond('helios_test_if_errors{device="leaf-8"}', "greaterThan", "10", "stop"));
     expect(stop).toMatchObject({ ok: true, stop: true });
     const empty = await exec(cond('helios_test_if_errors{device="nope"}', "empty"));
     expect(empty.ok).toBe(true);
+    // 42 + 3, counted once although both replicas hold both series
     const scalar = await exec(cond("scalar(sum(helios_test_if_errors))", "equals", "45"));
     expect(scalar.ok).toBe(true);
   });
 
-  test("bad input: a PromQL syntax error, a range result, an unreachable engine fail the step with the cause", async () => {
+  test("bad input: a PromQL syntax error, a range result (from Thanos Query), an unreachable engine fail the step with the cause", async () => {
     const cond = (promql: string) => step({ name: "c", kind: "condition", condition: { promql, operator: "nonEmpty" } });
     const syntax = await exec(cond("sum(helios_test_if_errors"));
     expect(syntax.ok).toBe(false);
