@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { FLOORS, MEASURED_BEFORE_PROVENANCE, missedFloors } from "../../bench/floors";
 import { BENCHMARKS, throttleShare } from "../../scripts/bench";
-import { benchTable, README, readmeWithTable } from "../../scripts/bench-table";
+import { missedRunProblems, README, readmeGenerated } from "../../scripts/bench-table";
 import { REPO_ROOT, run, tempDir } from "../helpers/tools";
 
 const resultsFile = (name: string) => path.join(REPO_ROOT, "bench", "results", `${name}.json`);
@@ -27,9 +27,17 @@ describe("committed benchmark results", () => {
     expect(results.provenance.machine.loadAverageBefore).toHaveLength(3);
   });
 
-  it("the README's benchmark table is what `npm run bench:table` writes from the results files", () => {
+  it("the README's benchmark table and dashboard curve are what `npm run bench:table` writes from the results files", () => {
     const readme = fs.readFileSync(README, "utf8");
-    expect(readme).toBe(readmeWithTable(readme, benchTable()));
+    expect(readme).toBe(readmeGenerated(readme));
+  });
+
+  it("bench/missed holds only runs that missed a floor, each with its provenance", () => {
+    expect(missedRunProblems()).toEqual([]);
+    // A passing run filed there is named.
+    const dir = tempDir("bench-missed");
+    fs.writeFileSync(path.join(dir, "flow-enricher-2026-01-01.json"), fs.readFileSync(resultsFile("flow-enricher")));
+    expect(missedRunProblems(dir)).toEqual(["flow-enricher-2026-01-01.json: holds every floor of flow-enricher, so it is not a missed run"]);
   });
 
   it("every bench has floors and every floor a bench", () => {
