@@ -7,13 +7,16 @@ HELIOS_QEMU_DEB_PREFIX="7.2"
 
 install_images() {
   local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
-    log "dpkg --add-architecture arm64 (Debian's arm64 runtime packages for the images)"
-    $sudo dpkg --add-architecture arm64
-    $sudo apt-get update -qq
-    apt_updated=1
-  fi
-  apt-cache show --no-all-versions libc6:arm64 >/dev/null 2>&1 || { $sudo apt-get update -qq; apt_updated=1; }
+  # Under install-tools.sh's apt lock: other engines may be running apt-get at the same time.
+  (
+    flock 9
+    if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+      log "dpkg --add-architecture arm64 (Debian's arm64 runtime packages for the images)"
+      $sudo dpkg --add-architecture arm64
+      $sudo apt-get update -qq
+    fi
+    apt-cache show --no-all-versions libc6:arm64 >/dev/null 2>&1 || $sudo apt-get update -qq
+  ) 9>"$LOCKS/apt"
   apt_install runc qemu-user-static
   runc --version | grep -q "^runc version $HELIOS_RUNC_DEB_PREFIX" || die "runc is not $HELIOS_RUNC_DEB_PREFIX.x: $(runc --version | head -1)"
   qemu-aarch64-static --version | grep -q "version $HELIOS_QEMU_DEB_PREFIX" || die "qemu-aarch64-static is not $HELIOS_QEMU_DEB_PREFIX.x: $(qemu-aarch64-static --version | head -1)"
