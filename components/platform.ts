@@ -93,16 +93,20 @@ export class HeliosPlatform extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    // What both NetBox-reading services take from the stack: their image and NetBox access.
+    const serviceBasics = {
+      imageRegistry: config.imageRegistry,
+      imageTag: config.imageTag,
+      imageDigests: config.imageDigests,
+      netboxUrl: config.netboxUrl,
+      netboxToken: config.secrets.netboxToken,
+      store: config.secretStore,
+    };
     this.targetGenerator = new TargetGenerator(
       "target-generator",
       {
         tier: this.tier,
-        imageRegistry: config.imageRegistry,
-        imageTag: config.imageTag,
-        imageDigests: config.imageDigests,
-        netboxUrl: config.netboxUrl,
-        netboxToken: config.secrets.netboxToken,
-        store: config.secretStore,
+        ...serviceBasics,
         netboxFilters: config.netboxFilters,
         dependsOn: [this.namespaces.namespaces.integration, this.namespaces.namespaces.collection],
         crdsReady: [this.storage.prometheus.release],
@@ -113,12 +117,7 @@ export class HeliosPlatform extends pulumi.ComponentResource {
     this.runbookOperator = new RunbookOperator(
       "runbook-operator",
       {
-        imageRegistry: config.imageRegistry,
-        imageTag: config.imageTag,
-        imageDigests: config.imageDigests,
-        netboxUrl: config.netboxUrl,
-        netboxToken: config.secrets.netboxToken,
-        store: config.secretStore,
+        ...serviceBasics,
         gnmiUsername: config.gnmiUsername,
         gnmiPassword: config.secrets.gnmiPassword,
         gnmiTlsSkipVerify: config.gnmiTlsSkipVerify,
