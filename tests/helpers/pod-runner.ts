@@ -441,8 +441,15 @@ function escapeRegExp(s: string): string {
 function rewriteTree(dir: string, rewrite: (t: string) => string): void {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
-    if (e.isDirectory()) rewriteTree(p, rewrite);
-    else if (e.isFile()) rewriteFile(p, rewrite);
+    try {
+      if (e.isDirectory()) rewriteTree(p, rewrite);
+      else if (e.isFile()) rewriteFile(p, rewrite);
+    } catch (err) {
+      // A container of this pod already running on a shared volume (gnmic's targets-merge loop
+      // writes targets.yaml.tmp and renames it) may remove a file between readdir and open: a
+      // file that is gone has nothing to rewrite.
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    }
   }
 }
 
