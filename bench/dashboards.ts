@@ -101,7 +101,7 @@ function runPanels(dir: string): PanelRun[] {
         .map((q) => {
           const vars = Object.fromEntries(d.json.templating.list.map((v: { name: string }) => [v.name, "$__all"]));
           if (d.uid === "helios-flows-interface-correlation") Object.assign(vars, { device, interface: iface });
-          return { id: `${d.title} / ${q.panel}`, sql: expandClickHouse(q.query, tr, vars) };
+          return { id: `${d.title} / ${q.panel}`, sql: expandClickHouse(q.query, tr, vars, q.maxDataPoints) };
         }),
     );
     const timed = runClickHouse({ path: dir, queries, repeat }, 3 * 3_600_000);

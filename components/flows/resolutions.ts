@@ -33,6 +33,8 @@ export interface FlowResolution {
 export const FLOW_RESOLUTIONS: readonly FlowResolution[] = [
   { table: "flows_raw", families: ["traffic", "hosts"], intervalSeconds: 0, ttlDays: 7 },
   { table: "flows_1m", families: ["traffic"], intervalSeconds: 60, ttlDays: 30 },
+  // The step of a 24 h time series at SERIES_PANEL_POINTS (Grafana rounds 432 s to 5 min).
+  { table: "flows_5m", families: ["traffic"], intervalSeconds: 300, ttlDays: 30 },
   { table: "flows_1h", families: ["traffic"], intervalSeconds: 3600, ttlDays: 90 },
   // Per host pair and port per hour: ~1/3 of flows_raw's rows on Zipf-distributed traffic, so
   // kept 30 days rather than the aggregate hour table's 90 (docs/flows.md, "Rollups and resolutions").
@@ -45,6 +47,14 @@ export const FLOW_RESOLUTIONS: readonly FlowResolution[] = [
  * at most one bucket, ~4 %). Time series use Grafana's own step ($__interval_s) instead.
  */
 export const TABLE_PANEL_POINTS = 24;
+
+/**
+ * The points a flow time series asks Grafana for (the panel's maxDataPoints, set by the dashboard
+ * loader on every panel with a `series` macro). 200 is Akvorado's default: a graph stays readable,
+ * and a 24 h graph steps 5 min (432 s rounded), so it reads flows_5m instead of 1,440 minutes of
+ * flows_1m; without it Grafana asks for about one point per pixel and a 24 h graph reads flows_1m.
+ */
+export const SERIES_PANEL_POINTS = 200;
 
 /** The resolutions of one family, finest first. */
 export function familyResolutions(family: FlowFamily, resolutions: readonly FlowResolution[] = FLOW_RESOLUTIONS): FlowResolution[] {

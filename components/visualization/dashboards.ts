@@ -12,6 +12,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { commonLabels } from "../labels";
 import { NAMESPACES } from "../namespaces";
+import { SERIES_PANEL_POINTS } from "../flows/resolutions";
 import { expandFlowTables, hasFlowMacro } from "./flow-tables";
 
 export const DASHBOARDS_DIR = path.resolve(__dirname, "..", "..", "config", "dashboards");
@@ -57,6 +58,8 @@ export interface DashboardQuery {
   datasource: string;
   /** PromQL `expr` or ClickHouse `rawSql`. */
   query: string;
+  /** The panel's maxDataPoints (Grafana derives $__interval from it), when the panel sets one. */
+  maxDataPoints?: number;
 }
 
 /** Variables a query text references: $name, ${name}, ${name:format}, [[name]]. */
@@ -86,7 +89,7 @@ export function dashboardQueries(d: DashboardFile): DashboardQuery[] {
   for (const p of allPanels(d.json)) {
     for (const t of p.targets ?? []) {
       const ds = t.datasource?.uid ?? p.datasource?.uid;
-      out.push({ dashboard: d.uid, panel: p.title, refId: t.refId, datasource: ds, query: t.expr ?? t.rawSql ?? "" });
+      out.push({ dashboard: d.uid, panel: p.title, refId: t.refId, datasource: ds, query: t.expr ?? t.rawSql ?? "", ...(typeof p.maxDataPoints === "number" ? { maxDataPoints: p.maxDataPoints } : {}) });
     }
   }
   for (const v of d.json.templating?.list ?? []) {
@@ -112,6 +115,10 @@ function expandDashboardMacros(json: any, at: string, problems: string[]): boole
     }
   };
   for (const p of allPanels(json ?? {})) {
+    // A flow time series asks for SERIES_PANEL_POINTS points, so long ranges step onto the coarser
+    // tables (resolutions.ts); a panel that sets its own maxDataPoints keeps it.
+    const series = (p.targets ?? []).some((t: any) => typeof t.rawSql === "string" && /\{\{\s*flows\s+[a-z]+\s+series\b/.test(t.rawSql));
+    if (series && p.maxDataPoints === undefined) p.maxDataPoints = SERIES_PANEL_POINTS;
     for (const t of p.targets ?? []) if (typeof t.rawSql === "string") t.rawSql = expand(t.rawSql, `panel ${JSON.stringify(p.title)} query ${t.refId}`);
   }
   for (const v of json?.templating?.list ?? []) if (typeof v.query === "string") v.query = expand(v.query, `variable ${v.name}`);

@@ -27,17 +27,19 @@ describe("ClickHouse dashboard queries on the migrated schema (chdb)", () => {
     const { applied, skipped } = migrationStatements();
     expect(applied.map((s) => s.file)).toEqual(expect.arrayContaining(["0001_flows_raw.sql", "0002_flows_ingest.sql", "0003_rollups.sql"]));
     for (const s of skipped) expect(s.sql).toMatch(/-- @sharded|ENGINE\s*=\s*Kafka|FROM\s+helios\.flows_kafka\b/);
-    const [raw, m1, h1, scaled] = runClickHouse({
+    const [raw, m1, m5, h1, scaled] = runClickHouse({
       path: dataDir,
       queries: [
         { id: "raw", sql: "SELECT count() FROM helios.flows_raw" },
         { id: "1m", sql: "SELECT timestamp FROM helios.flows_1m GROUP BY timestamp" },
+        { id: "5m", sql: "SELECT timestamp FROM helios.flows_5m GROUP BY timestamp" },
         { id: "1h", sql: "SELECT timestamp FROM helios.flows_1h GROUP BY timestamp" },
         { id: "scaled", sql: "SELECT 1 FROM helios.flows_raw WHERE bytes % 1000 != 0 LIMIT 1" },
       ],
     });
     expect(raw.error).toBeNull();
     expect(m1.rows).toBe(1440);
+    expect(m5.rows).toBe(288);
     expect(h1.rows).toBe(24);
     // bytes were multiplied by sampling_rate (1000) on the way in.
     expect(scaled.rows).toBe(0);
@@ -70,9 +72,9 @@ describe("ClickHouse dashboard queries on the migrated schema (chdb)", () => {
       const allVars: VariableValues = Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, k === "device" || k === "interface" || k === "datacenter" ? v : "$__all"]));
       const panelQueries = queries.filter((q) => !q.panel.startsWith("variable "));
       const jobs = panelQueries.flatMap((q) => [
-        { id: `${q.panel} [real values, 24h]`, sql: expandClickHouse(q.query, DAY, vars) },
-        { id: `${q.panel} [All, 24h]`, sql: expandClickHouse(q.query, DAY, allVars) },
-        { id: `${q.panel} [All, 7d]`, sql: expandClickHouse(q.query, WEEK, allVars) },
+        { id: `${q.panel} [real values, 24h]`, sql: expandClickHouse(q.query, DAY, vars, q.maxDataPoints) },
+        { id: `${q.panel} [All, 24h]`, sql: expandClickHouse(q.query, DAY, allVars, q.maxDataPoints) },
+        { id: `${q.panel} [All, 7d]`, sql: expandClickHouse(q.query, WEEK, allVars, q.maxDataPoints) },
       ]);
       const results = runClickHouse({ path: dataDir, queries: jobs });
       const failures = results.filter((r) => r.error !== null || !(r.rows! > 0)).map((r) => `${r.id}: ${r.error ?? "no rows"}`);

@@ -5,11 +5,11 @@
 // results as flows_raw on the same flows (hour-aligned ranges).
 import * as fs from "fs";
 import * as path from "path";
-import { FLOW_RESOLUTIONS, FlowFamily, FlowResolution, TABLE_PANEL_POINTS, familyResolutions, pickResolution } from "../../components/flows/resolutions";
+import { FLOW_RESOLUTIONS, FlowFamily, FlowResolution, SERIES_PANEL_POINTS, TABLE_PANEL_POINTS, familyResolutions, pickResolution } from "../../components/flows/resolutions";
 import { DATASOURCES, dashboardQueries, loadDashboards } from "../../components/visualization/dashboards";
 import { expandFlowTables, pickSql } from "../../components/visualization/flow-tables";
 import { tempDir } from "../helpers/tools";
-import { MigrationStatement, migrationStatements, runClickHouse } from "./clickhouse-harness";
+import { MIGRATIONS_DIR, MigrationStatement, migrationStatements, runClickHouse } from "./clickhouse-harness";
 import { DEFAULT_SHAPE, volumeHourInsert } from "./flow-volume";
 import { TimeRange, VariableValues, expandClickHouse, intervalSeconds } from "./grafana-macros";
 
@@ -61,7 +61,7 @@ describe("flow resolutions list and the migrations", () => {
 
   it("every table of the list is created with its TTL and fed at its interval; no flow table is missing from the list", () => {
     expect(migrationProblems(applied, FLOW_RESOLUTIONS)).toEqual([]);
-    expect(FLOW_RESOLUTIONS.map((r) => r.table)).toEqual(["flows_raw", "flows_1m", "flows_1h", "flows_hosts_1h"]);
+    expect(FLOW_RESOLUTIONS.map((r) => r.table)).toEqual(["flows_raw", "flows_1m", "flows_5m", "flows_1h", "flows_hosts_1h"]);
   });
 
   it("names the table, the file and both values when a migration disagrees (the check is not vacuous)", () => {
@@ -69,7 +69,7 @@ describe("flow resolutions list and the migrations", () => {
     const problems = migrationProblems(drifted, FLOW_RESOLUTIONS);
     expect(problems).toContain("flows_1m (0003_rollups.sql): TTL 31 days, the resolutions list says 30 days");
     expect(problems).toContain("flows_1m (0003_rollups.sql): its view must bucket with toStartOfMinute(timestamp) for 60 s");
-    expect(migrationProblems(applied, [...FLOW_RESOLUTIONS, { table: "flows_5m", families: ["traffic"], intervalSeconds: 300, ttlDays: 60 }])).toEqual(["flows_5m: no CREATE TABLE in the migrations"]);
+    expect(migrationProblems(applied, [...FLOW_RESOLUTIONS, { table: "flows_15m", families: ["traffic"], intervalSeconds: 900, ttlDays: 60 }])).toEqual(["flows_15m: no CREATE TABLE in the migrations"]);
     expect(migrationProblems(applied, FLOW_RESOLUTIONS.filter((r) => r.table !== "flows_hosts_1h"))).toEqual(["flows_hosts_1h (0008_flows_hosts.sql): a flow table with a TTL that the resolutions list lacks"]);
   });
 
@@ -140,16 +140,18 @@ describe("range → table on real ClickHouse (chdb), same results as flows_raw",
       (["series", "table"] as const).flatMap((kind) => [3600, 6 * 3600, 86_400, 2 * 86_400, 7 * 86_400, 8 * 86_400, 40 * 86_400, 100 * 86_400].map((seconds) => ({ family, kind, seconds }))),
     );
     const nowSeconds = Math.floor(Date.now() / 1000);
-    const results = runClickHouse({ path: dataDir, queries: cases.map((c, i) => ({ id: String(i), sql: expandClickHouse(`SELECT ${pickSql(c.family, c.kind)}`, range(c.seconds), {}) })) });
+    const results = runClickHouse({ path: dataDir, queries: cases.map((c, i) => ({ id: String(i), sql: expandClickHouse(`SELECT ${pickSql(c.family, c.kind)}`, range(c.seconds), {}, SERIES_PANEL_POINTS) })) });
     const got = cases.map((c, i) => ({ ...c, table: familyResolutions(c.family).find((r) => r.intervalSeconds === Number(results[i].first![0]))?.table }));
     const want = cases.map((c) => {
-      const step = c.kind === "series" ? intervalSeconds(range(c.seconds)) : Math.floor(c.seconds / TABLE_PANEL_POINTS);
+      const step = c.kind === "series" ? intervalSeconds(range(c.seconds), SERIES_PANEL_POINTS) : Math.floor(c.seconds / TABLE_PANEL_POINTS);
       return { ...c, table: pickResolution(c.family, { fromSeconds: END - c.seconds, nowSeconds }, step).table };
     });
     expect(got).toEqual(want);
     // The choices the dashboards rely on.
     const at = (family: FlowFamily, kind: string, seconds: number) => want.find((w) => w.family === family && w.kind === kind && w.seconds === seconds)!.table;
-    expect([at("hosts", "table", 3600), at("hosts", "table", 86_400), at("traffic", "table", 86_400), at("traffic", "series", 86_400), at("traffic", "series", 3600)]).toEqual(["flows_raw", "flows_hosts_1h", "flows_1h", "flows_1m", "flows_raw"]);
+    expect([at("hosts", "table", 3600), at("hosts", "table", 86_400), at("traffic", "table", 86_400), at("traffic", "series", 3600), at("traffic", "series", 6 * 3600), at("traffic", "series", 86_400), at("traffic", "series", 7 * 86_400)]).toEqual([
+      "flows_raw", "flows_hosts_1h", "flows_1h", "flows_raw", "flows_1m", "flows_5m", "flows_1h",
+    ]);
     // Beyond every retention: the longest-kept table.
     expect(at("traffic", "table", 100 * 86_400)).toBe("flows_1h");
   });
@@ -158,7 +160,7 @@ describe("range → table on real ClickHouse (chdb), same results as flows_raw",
     const queries = flowDashboards.flatMap((d) =>
       dashboardQueries(d)
         .filter((q) => q.datasource === DATASOURCES.clickhouse.uid && !q.panel.startsWith("variable "))
-        .map((q) => ({ id: `${d.title} / ${q.panel}`, sql: `SELECT groupUniqArray(table) FROM (EXPLAIN ESTIMATE ${expandClickHouse(q.query, range(86_400), varsFor(d.uid))}) WHERE parts > 0` })),
+        .map((q) => ({ id: `${d.title} / ${q.panel}`, sql: `SELECT groupUniqArray(table) FROM (EXPLAIN ESTIMATE ${expandClickHouse(q.query, range(86_400), varsFor(d.uid), q.maxDataPoints)}) WHERE parts > 0` })),
     );
     const results = runClickHouse({ path: dataDir, queries });
     const read = Object.fromEntries(results.map((r) => [r.id, r.error ?? ((r.first![0] as string[]) ?? []).sort().join("+")]));
@@ -167,6 +169,8 @@ describe("range → table on real ClickHouse (chdb), same results as flows_raw",
       expect({ p, t: read[p] }).toEqual({ p, t: "flows_hosts_1h" });
     }
     expect(read["Top Talkers / Top 10 exporters by bytes"]).toBe("flows_1h");
+    // Time series step 5 min at the SERIES_PANEL_POINTS the loader gives them.
+    expect(read["Top Talkers / Traffic by exporter"]).toBe("flows_5m");
   });
 
   it("every table panel gives the same rows from the rollup its range picks as from flows_raw (24 h and 7 d)", () => {
@@ -188,11 +192,50 @@ describe("range → table on real ClickHouse (chdb), same results as flows_raw",
     }
   });
 
-  it("time series read the same totals from the rollup as from flows_raw (each family, 1 h, 24 h and 7 d)", () => {
+  it("Top 20 conversations (hash-ranked, then summed by the real key) gives the rows of a plain GROUP BY over the four columns (1 h and 24 h)", () => {
+    const panel = macroPanels.find((p: any) => p.dashboard.uid === "helios-flows-top-talkers" && p.panel === "Top 20 conversations")!;
+    expect(panel.rawSql).toContain("cityHash64(src_addr, dst_addr, proto, dst_port)");
+    const where = "match(region, '^(${region:regex})$') AND match(site, '^(${site:regex})$') AND match(exporter_name, '^(${device:regex})$')";
+    const plain =
+      "SELECT replaceRegexpOne(IPv6NumToString(src_addr), '^::ffff:', '') AS source, replaceRegexpOne(IPv6NumToString(dst_addr), '^::ffff:', '') AS destination, proto, dst_port, bytes, flows FROM (" +
+      `SELECT src_addr, dst_addr, proto, dst_port, sum(bytes) AS bytes, sum(flows) AS flows FROM ({{flows hosts table: src_addr, dst_addr, proto, dst_port, bytes, flows WHERE ${where}}}) ` +
+      "GROUP BY src_addr, dst_addr, proto, dst_port ORDER BY bytes DESC, source, destination LIMIT 20) ORDER BY bytes DESC, source, destination";
+    const jobs = [3600, 86_400].flatMap((seconds) => [
+      { id: `panel ${seconds}`, sql: `SELECT groupArray((source, destination, bytes, flows)) FROM (${expandClickHouse(expandFlowTables(panel.rawSql), range(seconds), varsFor(panel.dashboard.uid))})` },
+      { id: `plain ${seconds}`, sql: `SELECT groupArray((source, destination, bytes, flows)) FROM (${expandClickHouse(expandFlowTables(plain), range(seconds), varsFor(panel.dashboard.uid))})` },
+    ]);
+    const results = runClickHouse({ path: dataDir, queries: jobs });
+    expect(results.filter((r) => r.error)).toEqual([]);
+    for (let i = 0; i < results.length; i += 2) {
+      const got = results[i].first![0] as unknown[][];
+      const want = results[i + 1].first![0] as unknown[][];
+      expect(got).toHaveLength(20);
+      // Ties in bytes may list in either order: compare as sets, and the byte column in order.
+      expect(got.map((r) => r[2])).toEqual(want.map((r) => r[2]));
+      expect(new Set(got.map((r) => JSON.stringify(r)))).toEqual(new Set(want.map((r) => JSON.stringify(r))));
+    }
+  });
+
+  it("migrations/backfill/0009_flows_5m.sql refills flows_5m from flows_1m: the same sums in every 5-minute bucket and dimension", () => {
+    const script = fs.readFileSync(path.join(MIGRATIONS_DIR, "backfill", "0009_flows_5m.sql"), "utf8").replace(/^--.*$/gm, "").trim().replace(/;$/, "");
+    // clickhouse-client --param_from/--param_to, as the file's header runs it
+    const insert = script.replace("{from:DateTime}", `toDateTime(${END - 2 * 86_400})`).replace("{to:DateTime}", `toDateTime(${END})`);
+    const dims = "site, exporter_name, region, role, tenant, in_if_name, out_if_name, proto, etype, src_as, dst_as, src_as_name, dst_as_name, src_country, dst_country";
+    const sums = (from: string) => ({ id: from, sql: `SELECT count(), sum(cityHash64(*)) FROM (SELECT toStartOfFiveMinutes(timestamp) AS t, ${dims}, sum(bytes) AS b, sum(packets) AS p, sum(flows) AS f FROM helios.${from} GROUP BY t, ${dims})` });
+    const [before] = runClickHouse({ path: dataDir, queries: [sums("flows_5m")] });
+    const [emptied] = runClickHouse({ path: dataDir, setup: ["TRUNCATE TABLE helios.flows_5m"], queries: [{ id: "n", sql: "SELECT count() FROM helios.flows_5m" }] });
+    expect(emptied.first).toEqual([0]);
+    const [refilled, fromMinutes] = runClickHouse({ path: dataDir, setup: [insert], queries: [sums("flows_5m"), sums("flows_1m")] });
+    expect(Number(refilled.first![0])).toBeGreaterThan(288);
+    expect(refilled.first).toEqual(fromMinutes.first);
+    expect(refilled.first).toEqual(before.first);
+  });
+
+  it("time series read the same totals from the rollup as from flows_raw (each family, 1 h, 24 h and 7 d: flows_raw, flows_5m and flows_1h for traffic)", () => {
     const jobs = (["traffic", "hosts"] as FlowFamily[]).flatMap((family) =>
       [3600, 86_400, 7 * 86_400].flatMap((seconds) => {
         const macro = `{{flows ${family} series: bytes, packets, flows WHERE 1}}`;
-        const sql = (list: readonly FlowResolution[]) => `SELECT sum(bytes), sum(packets), sum(flows), count() > 0 FROM (${expandClickHouse(expandFlowTables(macro, list), range(seconds), {})})`;
+        const sql = (list: readonly FlowResolution[]) => `SELECT sum(bytes), sum(packets), sum(flows), count() > 0 FROM (${expandClickHouse(expandFlowTables(macro, list), range(seconds), {}, SERIES_PANEL_POINTS)})`;
         return [{ id: `${family} ${seconds}`, sql: sql(FLOW_RESOLUTIONS) }, { id: `${family} ${seconds} raw`, sql: sql(RAW_ONLY) }];
       }),
     );

@@ -7,8 +7,9 @@
  *   $__fromTime / $__toTime -> toDateTime(<from s>) / toDateTime(<to s>)
  *   $__timeInterval(col) -> toStartOfInterval(toDateTime(col), INTERVAL <interval s> second)
  *   $__interval_s       -> <interval s>
- * The interval is range / maxDataPoints (1000 here), at least 1 s, as Grafana computes it
- * before rounding to a "nice" step; the plugin takes the interval Grafana sends.
+ * The interval is range / maxDataPoints (the panel's, else 1000: about one point per pixel),
+ * rounded to Grafana's "nice" steps (roundInterval in @grafana/data's rangeutil: 432 s -> 5 min),
+ * at least 1 s; the plugin takes the interval Grafana sends.
  * Template variables (Grafana core, before the plugin sees the SQL):
  *   ${var:regex} -> the value regex-escaped (All -> the variable's allValue ".*"),
  *   ${var} / $var -> the value as is.
@@ -40,13 +41,26 @@ function substituteVariables(text: string, vars: VariableValues, allValue = ".*"
     .replace(/\$([A-Za-z_][A-Za-z0-9_]*)/g, (m, name) => value(name) ?? m);
 }
 
+/**
+ * Grafana's rounding of a raw interval: [below, step] in seconds, the first row whose bound the
+ * interval is under gives the step (the thresholds of roundInterval, from 1 s up; beyond the last
+ * row, one year).
+ */
+const NICE_STEPS: readonly (readonly [number, number])[] = [
+  [1.5, 1], [3.5, 2], [7.5, 5], [12.5, 10], [17.5, 15], [25, 20], [45, 30], [90, 60], [210, 120], [450, 300],
+  [750, 600], [1050, 900], [1500, 1200], [2700, 1800], [5400, 3600], [9000, 7200], [16200, 10800], [32400, 21600],
+  [86400, 43200], [604800, 86400], [1814400, 604800], [3628800, 2592000],
+];
+
 export function intervalSeconds(range: TimeRange, maxDataPoints = 1000): number {
-  return Math.max(1, Math.floor((range.toSeconds - range.fromSeconds) / maxDataPoints));
+  const raw = (range.toSeconds - range.fromSeconds) / maxDataPoints;
+  const step = NICE_STEPS.find(([below]) => raw < below)?.[1] ?? 31_536_000;
+  return Math.max(1, step);
 }
 
-/** Expands ClickHouse plugin macros and Grafana variables in a panel's rawSql. */
-export function expandClickHouse(sql: string, range: TimeRange, vars: VariableValues): string {
-  const interval = intervalSeconds(range);
+/** Expands ClickHouse plugin macros and Grafana variables in a panel's rawSql (maxDataPoints: the panel's). */
+export function expandClickHouse(sql: string, range: TimeRange, vars: VariableValues, maxDataPoints?: number): string {
+  const interval = intervalSeconds(range, maxDataPoints);
   const from = `toDateTime(${range.fromSeconds})`;
   const to = `toDateTime(${range.toSeconds})`;
   let out = sql

@@ -148,10 +148,10 @@ describe("ClickHouse flow schema on real ClickHouse (chdb-core behind an HTTP fr
     expect(await cols("flows_kafka")).toEqual(await cols("flows_ingest"));
     const again = await rows<{ name: string }>("SELECT name FROM system.tables WHERE database = 'helios' AND name LIKE 'flows_kafka%' ORDER BY name");
     expect(again.map((v) => v.name)).toEqual(["flows_kafka", "flows_kafka_errors", "flows_kafka_errors_mv", "flows_kafka_mv"]);
-    // The migrations after the Kafka consumer's (0008 flows_hosts_1h, …) apply as the migrator renders them.
+    // The migrations after the Kafka consumer's (0008 flows_hosts_1h, 0009 flows_5m, …) apply as the migrator renders them.
     for (const m of loadMigrations(MIGRATIONS).filter((x) => x.version > KAFKA_VERSION + 2)) for (const sql of renderMigration(m, SINGLE)) await client.command({ query: sql });
-    const rollups = await rows<{ name: string }>("SELECT name FROM system.tables WHERE database = 'helios' AND name IN ('flows_hosts_1h', 'flows_hosts_1h_mv') ORDER BY name");
-    expect(rollups.map((v) => v.name)).toEqual(["flows_hosts_1h", "flows_hosts_1h_mv"]);
+    const rollups = await rows<{ name: string }>("SELECT name FROM system.tables WHERE database = 'helios' AND name IN ('flows_5m', 'flows_5m_mv', 'flows_hosts_1h', 'flows_hosts_1h_mv') ORDER BY name");
+    expect(rollups.map((v) => v.name)).toEqual(["flows_5m", "flows_5m_mv", "flows_hosts_1h", "flows_hosts_1h_mv"]);
   });
 
   it("turns EnrichedFlow Protobuf into flows_raw rows and 1m/1h rollups with sampling-scaled sums", async () => {
@@ -225,7 +225,7 @@ describe("ClickHouse flow schema on real ClickHouse (chdb-core behind an HTTP fr
     expect(after.n).toBe(before.n);
   });
 
-  it("purges each flow table after the TTL of the resolutions list: flows_raw 7 days, flows_1m 30, flows_1h 90, flows_hosts_1h 30 (forced with OPTIMIZE FINAL)", async () => {
+  it("purges each flow table after the TTL of the resolutions list: flows_raw 7 days, flows_1m 30, flows_5m 30, flows_1h 90, flows_hosts_1h 30 (forced with OPTIMIZE FINAL)", async () => {
     const tables = FLOW_RESOLUTIONS.map((r) => r.table);
     for (const t of tables) await client.command({ query: `TRUNCATE TABLE helios.${t}` });
     const now = BigInt(Math.floor(Date.now() / 1000));
@@ -238,7 +238,7 @@ describe("ClickHouse flow schema on real ClickHouse (chdb-core behind an HTTP fr
       (await rows<{ e: string }>(`SELECT DISTINCT exporter_name AS e FROM helios.${t} ORDER BY e`)).map((r) => Number(r.e.replace("age-", ""))).sort((a, b) => a - b);
     const got = await Promise.all(FLOW_RESOLUTIONS.map(async (r) => ({ table: r.table, kept: await kept(r.table) })));
     expect(got).toEqual(FLOW_RESOLUTIONS.map((r) => ({ table: r.table, kept: ages.filter((a) => a < r.ttlDays) })));
-    expect(got.map((g) => g.kept)).toEqual([[6], [6, 8, 29], [6, 8, 29, 31, 89], [6, 8, 29]]);
+    expect(got.map((g) => g.kept)).toEqual([[6], [6, 8, 29], [6, 8, 29], [6, 8, 29, 31, 89], [6, 8, 29]]);
     // whole expired parts are dropped (works on a full disk); daily partitions keep parts to one day
     const ddl = await rows<{ name: string; q: string }>(`SELECT name, create_table_query AS q FROM system.tables WHERE database = 'helios' AND name IN (${tables.map((t) => `'${t}'`).join(", ")})`);
     expect(ddl).toHaveLength(tables.length);
